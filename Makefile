@@ -1,0 +1,42 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# A project-local uv (pinned) builds .venv from the committed uv.lock.
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/clusterpath
+DEMO_DATA := data/demo
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
+
+.PHONY: env demo test lint format clean
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked
+	touch $@
+
+env: $(VENV)/.synced
+
+demo: env
+	$(CLI) simulate --out $(DEMO_DATA) --clusters 120 --years 2019-2023 --seed 0
+	$(CLI) validate $(DEMO_DATA)
+
+lint: env
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: env
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+test: lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(DEMO_DATA)

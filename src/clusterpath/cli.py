@@ -1,0 +1,97 @@
+"""The command line: one Typer app, a thin front door to the pipelines.
+
+Exit codes are part of the interface for unattended jobs: 0 done, 2 bad input,
+3 model or tracking server unreachable, 1 anything else, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from clusterpath.data.errors import ContractError
+
+EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="clusterpath",
+    help="Recommend an innovation path for each strategic-emerging-industry cluster.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def run_guarded(job: Callable[[], None]) -> None:
+    """Run a command body, turning known failures into one-line messages and exit codes."""
+    try:
+        job()
+    except ContractError as err:
+        console = _stderr()
+        console.print(f"[red]invalid extract[/red]: {len(err.problems)} problem(s)")
+        for line in err.lines():
+            console.print(f"  {line}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        _stderr().print("interrupted; no partial outputs were left")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if os.environ.get("CLUSTERPATH_DEBUG"):
+            raise
+        _stderr().print(f"[red]error[/red]: {type(exc).__name__}: {exc}", markup=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder to write the extract to (replaced whole).")],
+    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 120,
+    years: Annotated[str, typer.Option(help="Observation years, FIRST-LAST.")] = "2019-2023",
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same extract.")
+    ] = 0,
+    target_firm_rows: Annotated[
+        int | None, typer.Option(help="Grow the cluster count until about this many firm-rows.")
+    ] = None,
+) -> None:
+    """Write a simulated extract in the contract's form, with simulated labels."""
+
+    def job() -> None:
+        from clusterpath.pipelines.simulate import run_simulate
+
+        run_simulate(out, clusters, years, seed, target_firm_rows, Console())
+
+    run_guarded(job)
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Argument(help="Extract folder (firms, links, clusters, labels).")],
+) -> None:
+    """Check an extract against the data contract; exit 2 listing every problem."""
+
+    def job() -> None:
+        from clusterpath.pipelines.validate import run_validate
+
+        run_validate(data, Console())
+
+    run_guarded(job)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="clusterpath")
+    sys.exit(0)

@@ -1,0 +1,118 @@
+"""Reference tables declared once as data: the five paths, industry divisions, SEI domains.
+
+Every module that needs a path name, an industry's sector group or a domain's core divisions
+reads it from here, so the words in reports and the rules in features cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from clusterpath.resources import data_dir
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InnovationPath(_Frozen):
+    """One of the paper's five innovation paths (a class the model predicts)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    policy_passage: str
+    innovation_source: str
+    diffusion: str
+    uncertainty: str
+
+
+class Industry(_Frozen):
+    """A GB/T 4754-2017 division with the groupings the indicators need."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    group: str
+    traditional: bool
+    digital: bool
+
+
+class Domain(_Frozen):
+    """A strategic-emerging-industry domain and the divisions its clusters concentrate in."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    core_divisions: tuple[str, ...]
+
+
+class Reference(_Frozen):
+    """All reference tables together, checked for internal consistency on load."""
+
+    paths: tuple[InnovationPath, ...]
+    industries: tuple[Industry, ...]
+    domains: tuple[Domain, ...]
+
+    @cached_property
+    def path_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.paths)
+
+    @cached_property
+    def industry_by_code(self) -> dict[str, Industry]:
+        return {i.code: i for i in self.industries}
+
+    @cached_property
+    def domain_codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.domains)
+
+    def path(self, code: str) -> InnovationPath:
+        for p in self.paths:
+            if p.code == code:
+                return p
+        raise KeyError(f"unknown path {code!r}; expected one of {', '.join(self.path_codes)}")
+
+    def domain(self, code: str) -> Domain:
+        for d in self.domains:
+            if d.code == code:
+                return d
+        raise KeyError(f"unknown domain {code!r}")
+
+
+def _read_list(path: Path, key: str) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)[key]
+
+
+def _check(ref: Reference) -> None:
+    for name, codes in (
+        ("path", ref.path_codes),
+        ("industry", tuple(ref.industry_by_code)),
+        ("domain", ref.domain_codes),
+    ):
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"reference tables: duplicate {name} code")
+    if len(ref.industry_by_code) != len(ref.industries):
+        raise ValueError("reference tables: duplicate industry code")
+    for d in ref.domains:
+        missing = [c for c in d.core_divisions if c not in ref.industry_by_code]
+        if missing:
+            raise ValueError(f"domain {d.code}: core divisions {missing} not in industries.yaml")
+
+
+def load_reference(folder: Path | None = None) -> Reference:
+    """Load and check ``paths.yaml``, ``industries.yaml`` and ``domains.yaml``."""
+    folder = folder or data_dir() / "reference"
+    ref = Reference(
+        paths=tuple(InnovationPath(**p) for p in _read_list(folder / "paths.yaml", "paths")),
+        industries=tuple(
+            Industry(**i) for i in _read_list(folder / "industries.yaml", "industries")
+        ),
+        domains=tuple(Domain(**d) for d in _read_list(folder / "domains.yaml", "domains")),
+    )
+    _check(ref)
+    return ref

@@ -1,0 +1,159 @@
+"""Check typed extract frames against the contract: values per column, then across tables.
+
+Column checks run through pandera schemas built from the contract; the messages are
+written from pandera's failure cases so they name the file, column and rows in plain words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
+from clusterpath.data.errors import Problem, rows_of
+
+
+def _checks(col: ColumnSpec) -> list[pa.Check]:
+    checks = []
+    if col.ge is not None:
+        checks.append(pa.Check.ge(col.ge))
+    if col.gt is not None:
+        checks.append(pa.Check.gt(col.gt))
+    if col.le is not None:
+        checks.append(pa.Check.le(col.le))
+    if col.allowed is not None:
+        checks.append(pa.Check.isin(list(col.allowed)))
+    if col.pattern is not None:
+        checks.append(pa.Check.str_matches(col.pattern))
+    return checks
+
+
+def table_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
+    """Build the pandera schema of one table, for the columns that were read."""
+    columns = {
+        c.name: pa.Column(checks=_checks(c), nullable=c.nullable, required=False)
+        for c in spec.columns
+        if c.name in present
+    }
+    key = [k for k in spec.key if k in present] if set(spec.key) <= set(present) else None
+    return pa.DataFrameSchema(columns, unique=key or None, report_duplicates="all", strict=False)
+
+
+def _describe(check: str, col: ColumnSpec | None, values: pd.Series) -> str:
+    if check == "not_nullable":
+        return "missing value"
+    if "uniqueness" in check:
+        return "duplicate key"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"below the minimum {col.ge:g}" if col.ge != 0 else "negative value"
+    if check.startswith("greater_than"):
+        return f"must be greater than {col.gt:g}"
+    if check.startswith("less_than_or_equal_to"):
+        return f"above the maximum {col.le:g} (likely a unit or entry error)"
+    examples = ", ".join(repr(v) for v in pd.unique(values)[:3])
+    if check.startswith("isin"):
+        return f"unknown value ({examples}); allowed: {', '.join(col.allowed)}"
+    if check.startswith("str_matches"):
+        return f"not a two-digit GB/T 4754-2017 division ({examples})"
+    return f"fails {check} ({examples})"
+
+
+def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
+    """Run the table's pandera schema and turn its failure cases into problems."""
+    if frame.empty:
+        return [] if spec.allow_empty else [Problem(file, "table is empty")]
+    schema = table_schema(spec, list(frame.columns))
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return _problems_from(err.failure_cases, spec, file)
+    return []
+
+
+def _problems_from(cases: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
+    problems = []
+    cases = cases.assign(column=cases["column"].fillna(""))
+    for (column, check), group in cases.groupby(["column", "check"], sort=False):
+        col = spec.column(column) if column in spec.column_names else None
+        if "uniqueness" in check:
+            column = "+".join(spec.key)
+        rows = group["index"].dropna().astype(int).drop_duplicates().sort_values()
+        problems.append(
+            Problem(
+                file,
+                _describe(check, col, group["failure_case"]),
+                column,
+                rows_of(rows),
+                len(rows),
+            )
+        )
+    return problems
+
+
+def _mask_problem(file: str, column: str, mask: pd.Series, message: str) -> list[Problem]:
+    mask = mask.fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return []
+    return [Problem(file, message, column, rows_of(np.flatnonzero(mask)), int(mask.sum()))]
+
+
+def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+    return frame is not None and all(c in frame.columns for c in columns)
+
+
+def check_across(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+    """Rules that join tables: founding before observation, links between known firms, ids."""
+    firms, links = frames.get("firms"), frames.get("links")
+    clusters, labels = frames.get("clusters"), frames.get("labels")
+    problems: list[Problem] = []
+    if _has(firms, "founded_year", "year"):
+        problems += _mask_problem(
+            files["firms"],
+            "founded_year",
+            firms["founded_year"] > firms["year"],
+            "founded after the observation year",
+        )
+    if _has(firms, "cluster_id") and _has(clusters, "cluster_id"):
+        unknown = firms["cluster_id"].notna() & ~firms["cluster_id"].isin(clusters["cluster_id"])
+        problems += _mask_problem(
+            files["firms"], "cluster_id", unknown, "cluster_id not in the clusters table"
+        )
+    if _has(labels, "cluster_id") and _has(clusters, "cluster_id"):
+        unknown = ~labels["cluster_id"].isin(clusters["cluster_id"])
+        problems += _mask_problem(
+            files["labels"], "cluster_id", unknown, "cluster_id not in the clusters table"
+        )
+    if _has(links, "source_id", "target_id"):
+        problems += _mask_problem(
+            files["links"],
+            "source_id",
+            links["source_id"] == links["target_id"],
+            "link from a firm to itself",
+        )
+        if _has(links, "year") and _has(firms, "firm_id", "year"):
+            problems += _unknown_endpoints(links, firms, files["links"])
+    return problems
+
+
+def _unknown_endpoints(links: pd.DataFrame, firms: pd.DataFrame, file: str) -> list[Problem]:
+    known = pd.MultiIndex.from_frame(firms[["firm_id", "year"]])
+    problems = []
+    for column in ("source_id", "target_id"):
+        ends = pd.MultiIndex.from_arrays([links[column], links["year"]])
+        problems += _mask_problem(
+            file, column, pd.Series(~ends.isin(known)), "firm_id not in firms for that year"
+        )
+    return problems
+
+
+def validate_frames(
+    frames: dict[str, pd.DataFrame], contract: Contract, files: dict[str, str]
+) -> list[Problem]:
+    """Every problem of typed frames: per-column values first, then cross-table rules."""
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        problems += check_columns(frame, contract.table(name), files[name])
+    if problems:
+        return problems
+    return check_across(frames, files)

@@ -1,0 +1,29 @@
+"""Shared fixtures: the tiny hand-written extract and ways to break it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "data" / "fixtures" / "tiny"
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    """A private copy of the tiny extract that a test may change."""
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY, target)
+    return target
+
+
+def edit_csv(folder: Path, table: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> Path:
+    """Rewrite ``table``.csv in ``folder`` after applying ``change`` to its raw text cells."""
+    path = folder / f"{table}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    change(frame).to_csv(path, index=False)
+    return path
