@@ -92,6 +92,34 @@ def validate(
     run_guarded(job)
 
 
+@app.command()
+def features(
+    data: Annotated[Path | None, typer.Argument(help="Extract folder.")] = None,
+    out: Annotated[Path, typer.Option(help="Output file (.parquet, or .csv).")] = Path(
+        "features.parquet"
+    ),
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+    spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+    list_: Annotated[bool, typer.Option("--list", help="Print the indicator catalogue.")] = False,
+    lang: Annotated[str, typer.Option(help="Language of --list: zh or en.")] = "zh",
+) -> None:
+    """Compute the indicator catalogue for every cluster-year of an extract."""
+
+    def job() -> None:
+        from clusterpath.pipelines.features import list_catalogue, run_features
+
+        if list_:
+            list_catalogue(Console(), lang)
+            return
+        if data is None:
+            raise typer.BadParameter("give an extract folder (or --list)")
+        if engine not in ("duckdb", "spark"):
+            raise typer.BadParameter(f"unknown engine {engine!r}; use duckdb or spark")
+        run_features(data, out, engine, spark_master, Console())
+
+    run_guarded(job)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="clusterpath")
     sys.exit(0)

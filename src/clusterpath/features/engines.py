@@ -1,0 +1,97 @@
+"""SQL engines that run the indicator queries: DuckDB embedded, or Apache Spark.
+
+The indicator definitions are SQL files written in the subset both engines share, so each
+indicator is defined once; an engine only registers tables, materialises the intermediate
+stages and fetches the result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Protocol
+
+import pandas as pd
+
+
+class SqlEngine(Protocol):
+    """What the feature pipeline needs from an engine."""
+
+    def register(self, name: str, frame: pd.DataFrame) -> None: ...
+
+    def materialise(self, name: str, sql: str) -> None: ...
+
+    def fetch(self, sql: str) -> pd.DataFrame: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBEngine:
+    """In-process DuckDB; pandas frames are scanned in place, stages become temp tables."""
+
+    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self._con = duckdb.connect(":memory:")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self._con.execute("SET memory_limit = ?", [memory_limit])
+        self._con.execute("SET preserve_insertion_order = false")
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self._con.register(name, frame)
+
+    def materialise(self, name: str, sql: str) -> None:
+        self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        return self._con.execute(sql).df()
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def spark_session(master: str = "local[2]", app_name: str = "clusterpath"):
+    """Start (or reuse) a Spark session whose Python workers use this interpreter."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+
+
+class SparkEngine:
+    """Apache Spark SQL; stages become cached temporary views."""
+
+    def __init__(self, session=None, master: str = "local[2]") -> None:
+        self._spark = session or spark_session(master)
+        self._owned = session is None
+        self._views: list[str] = []
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self._spark.createDataFrame(frame).createOrReplaceTempView(name)
+        self._views.append(name)
+
+    def materialise(self, name: str, sql: str) -> None:
+        self._spark.sql(sql).cache().createOrReplaceTempView(name)
+        self._views.append(name)
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        return self._spark.sql(sql).toPandas()
+
+    def close(self) -> None:
+        for name in self._views:
+            self._spark.catalog.dropTempView(name)
+        if self._owned:
+            self._spark.stop()
