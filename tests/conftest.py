@@ -27,3 +27,14 @@ def edit_csv(folder: Path, table: str, change: Callable[[pd.DataFrame], pd.DataF
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     change(frame).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (a cold start costs seconds)."""
+    from clusterpath.features.engines import spark_session
+
+    session = spark_session("local[2]", app_name="clusterpath-tests")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

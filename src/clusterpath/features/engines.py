@@ -64,7 +64,8 @@ def spark_session(master: str = "local[2]", app_name: str = "clusterpath"):
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .getOrCreate()
@@ -72,7 +73,7 @@ def spark_session(master: str = "local[2]", app_name: str = "clusterpath"):
 
 
 class SparkEngine:
-    """Apache Spark SQL; stages become cached temporary views."""
+    """Apache Spark SQL; stages become temporary views, planned together at the final fetch."""
 
     def __init__(self, session=None, master: str = "local[2]") -> None:
         self._spark = session or spark_session(master)
@@ -84,7 +85,7 @@ class SparkEngine:
         self._views.append(name)
 
     def materialise(self, name: str, sql: str) -> None:
-        self._spark.sql(sql).cache().createOrReplaceTempView(name)
+        self._spark.sql(sql).createOrReplaceTempView(name)
         self._views.append(name)
 
     def fetch(self, sql: str) -> pd.DataFrame:
