@@ -19,6 +19,7 @@ from clusterpath.data.errors import ContractError, Problem, rows_of
 from clusterpath.data.reference import Reference, load_reference
 
 SUFFIXES = (".parquet", ".csv")
+TEXT = pd.StringDtype("pyarrow")  # strings stay in Arrow buffers: no Python object per cell
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
 
@@ -73,6 +74,14 @@ def locate_tables(folder: Path, contract: Contract) -> tuple[dict[str, Path], li
     return found, problems
 
 
+def _arrow_strings(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return TEXT
+    return None
+
+
 def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
     """Read the wanted columns of a Parquet or CSV file, as raw values (CSV as text)."""
     if path.suffix == ".parquet":
@@ -80,10 +89,10 @@ def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
 
         present = pq.read_schema(path).names
         wanted = [c for c in present if columns is None or c in columns]
-        return pq.read_table(path, columns=wanted).to_pandas()
+        return pq.read_table(path, columns=wanted).to_pandas(types_mapper=_arrow_strings)
     return pd.read_csv(
         path,
-        dtype=str,
+        dtype=TEXT,
         keep_default_na=False,
         na_values=[""],
         encoding="utf-8-sig",
@@ -107,17 +116,15 @@ def read_raw(
 
 
 def _coerce_string(values: pd.Series, spec: ColumnSpec) -> pd.Series:
-    if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if (whole % 1 == 0).all():
+    if not isinstance(values.dtype, pd.StringDtype):
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")
-    out = values.astype(object).where(values.notna(), None)
-    out = out.map(lambda v: v if v is None else str(v).strip())
-    out = out.where(out != "", None)
-    if spec.pattern is not None and spec.name == "industry_code":
-        out = out.map(
-            lambda v: v.zfill(2) if isinstance(v, str) and v.isdigit() and len(v) == 1 else v
-        )
+        values = values.astype(TEXT)
+    out = values.str.strip()
+    out = out.mask(out == "")
+    if spec.name == "industry_code":
+        short = (out.str.len() == 1) & out.str.isdigit()
+        out = out.mask(short.fillna(False), "0" + out)
     return out
 
 
@@ -170,14 +177,12 @@ def _coerce_number(
 def _coerce_bool(
     values: pd.Series, spec: ColumnSpec, file: str
 ) -> tuple[pd.Series, list[Problem]]:
-    if pd.api.types.is_bool_dtype(values):
-        return values, []
-    words = values.map(
-        lambda v: (
-            v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
-        )
-    )
-    out = words.map(lambda w: True if w in TRUE_WORDS else False if w in FALSE_WORDS else None)
+    if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+        return values.astype(bool), []
+    words = values.astype(TEXT).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out = out.mask(words.isin(TRUE_WORDS).fillna(False), True)
+    out = out.mask(words.isin(FALSE_WORDS).fillna(False), False)
     bad = out.isna() & values.notna()
     problems = []
     if bad.any():

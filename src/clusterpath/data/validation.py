@@ -137,14 +137,28 @@ def check_across(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list
 
 
 def _unknown_endpoints(links: pd.DataFrame, firms: pd.DataFrame, file: str) -> list[Problem]:
-    known = pd.MultiIndex.from_frame(firms[["firm_id", "year"]])
-    problems = []
-    for column in ("source_id", "target_id"):
-        ends = pd.MultiIndex.from_arrays([links[column], links["year"]])
-        problems += _mask_problem(
-            file, column, pd.Series(~ends.isin(known)), "firm_id not in firms for that year"
-        )
-    return problems
+    """Links whose source or target has no firms row that year (an anti-join in DuckDB)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("known", firms[["firm_id", "year"]])
+        problems = []
+        for column in ("source_id", "target_id"):
+            ends = pd.DataFrame(
+                {"id": links[column], "year": links["year"], "pos": np.arange(len(links))}
+            )
+            con.register("ends", ends)
+            missing = con.execute(
+                "SELECT pos FROM ends ANTI JOIN known "
+                "ON ends.id = known.firm_id AND ends.year = known.year ORDER BY pos"
+            ).fetchnumpy()["pos"]
+            if len(missing):
+                message = "firm_id not in firms for that year"
+                problems.append(Problem(file, message, column, rows_of(missing), len(missing)))
+        return problems
+    finally:
+        con.close()
 
 
 def validate_frames(

@@ -40,7 +40,11 @@ class DuckDBEngine:
         self._con.execute("SET preserve_insertion_order = false")
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        self._con.register(name, frame)
+        # Copy once into DuckDB's columnar storage: scanning pandas object columns again in
+        # every stage would convert Python strings over and over.
+        self._con.register(f"_{name}_frame", frame)
+        self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_frame")
+        self._con.unregister(f"_{name}_frame")
 
     def materialise(self, name: str, sql: str) -> None:
         self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

@@ -11,22 +11,30 @@ WITH ranked AS (
 ),
 tail AS (
     SELECT
-        cluster_id, year, LN(revenue) AS log_revenue,
+        cluster_id, year, revenue,
         ROW_NUMBER() OVER (PARTITION BY cluster_id, year ORDER BY revenue DESC) AS rank_down,
         CAST(FLOOR(SQRT(COUNT(*) OVER (PARTITION BY cluster_id, year))) AS BIGINT) AS k,
         COUNT(*) OVER (PARTITION BY cluster_id, year) AS n_positive
     FROM members
     WHERE is_enterprise AND revenue > 0
 ),
-tail_stats AS (
-    SELECT
-        cluster_id, year,
-        MAX(n_positive) AS n_positive,
-        MAX(k) AS k,
-        SUM(CASE WHEN rank_down <= k THEN log_revenue ELSE 0 END)
-            - MAX(k) * MAX(CASE WHEN rank_down = k + 1 THEN log_revenue END) AS tail_spread
+tail_threshold AS (
+    SELECT cluster_id, year, revenue AS x_next
     FROM tail
-    GROUP BY cluster_id, year
+    WHERE rank_down = k + 1
+),
+tail_stats AS (
+    -- ln(x_i / x_(k+1)) is exactly 0 for revenues equal to the threshold, so a flat tail
+    -- gives a spread of exactly 0 rather than a rounding residue.
+    SELECT
+        t.cluster_id, t.year,
+        MAX(t.n_positive) AS n_positive,
+        MAX(t.k) AS k,
+        SUM(CASE WHEN t.rank_down <= t.k THEN LN(t.revenue / h.x_next) ELSE 0 END)
+            AS tail_spread
+    FROM tail AS t
+    LEFT JOIN tail_threshold AS h ON t.cluster_id = h.cluster_id AND t.year = h.year
+    GROUP BY t.cluster_id, t.year
 ),
 concentration AS (
     SELECT
