@@ -30,4 +30,10 @@ def run_simulate(
         summary = write_extract(
             config, out, progress=lambda n, total: bar.update(task, completed=n, total=total)
         )
-    console.print(f"[green]wrote[/green] {out}: {summary}")
+    paths = ", ".join(f"{code} {n}" for code, n in sorted(summary.path_counts.items()))
+    console.print(
+        f"[green]wrote[/green] {out}: {summary.n_clusters} clusters, years "
+        f"{summary.years[0]}-{summary.years[1]}, {summary.firm_rows:,} firm-rows, "
+        f"{summary.link_rows:,} links, {summary.label_rows:,} labels ({paths}) "
+        f"in {summary.seconds:.1f} s"
+    )
