@@ -45,3 +45,14 @@ def test_spark_matches_duckdb_on_tiny_extract(spark) -> None:
     local, distributed = _both(TINY, spark)
     assert len(local) == 4
     assert_same_indicators(local, distributed)
+
+
+def test_spark_matches_duckdb_on_simulated_extract(spark, tmp_path: Path) -> None:
+    from clusterpath.data.simulator import SimulationConfig, write_extract
+
+    folder = tmp_path / "sim"
+    write_extract(SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3), folder)
+    local, distributed = _both(folder, spark)
+    assert len(local) == 16
+    assert local[list(load_catalogue().ids)].notna().to_numpy().mean() > 0.9
+    assert_same_indicators(local, distributed)
