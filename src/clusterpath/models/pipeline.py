@@ -1,0 +1,137 @@
+"""The path classifier: one scikit-learn Pipeline from indicator table to path probabilities.
+
+``select`` keeps the catalogue's indicators in catalogue order (so a scoring table with extra
+or re-ordered columns gives the same answer) and ``model`` is a multiclass LightGBM, which
+handles missing indicators natively. The number of trees is chosen once by early stopping on
+a grouped inner split and then fixed, so every later clone (cross-validation, calibration)
+fits the same model shape.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from lightgbm import LGBMClassifier, early_stopping
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from clusterpath.models.config import LightGBMConfig, ModelConfig
+from clusterpath.models.splits import grouped_split
+
+SELECT = "select"
+MODEL = "model"
+
+
+def feature_selector(feature_ids: Sequence[str]) -> ColumnTransformer:
+    """Keep ``feature_ids`` in the given order, as a pandas frame (names reach LightGBM)."""
+    return ColumnTransformer(
+        [(SELECT, "passthrough", list(feature_ids))],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+
+
+def lightgbm_classifier(params: LightGBMConfig, random_state: int) -> LGBMClassifier:
+    """A deterministic multiclass LightGBM from the typed hyper-parameters."""
+    return LGBMClassifier(
+        objective="multiclass",
+        n_estimators=params.n_estimators,
+        learning_rate=params.learning_rate,
+        num_leaves=params.num_leaves,
+        min_child_samples=params.min_child_samples,
+        class_weight=params.class_weight,
+        colsample_bytree=params.colsample_bytree,
+        reg_lambda=params.reg_lambda,
+        random_state=random_state,
+        deterministic=True,
+        force_row_wise=True,
+        n_jobs=params.n_jobs,
+        verbose=-1,
+    )
+
+
+def build_pipeline(config: ModelConfig, feature_ids: Sequence[str]) -> Pipeline:
+    """Feature selection in catalogue order, then LightGBM (unfitted)."""
+    return Pipeline(
+        [
+            (SELECT, feature_selector(feature_ids)),
+            (MODEL, lightgbm_classifier(config.lightgbm, config.random_state)),
+        ]
+    )
+
+
+def choose_n_estimators(
+    pipeline: Pipeline,
+    X: pd.DataFrame,
+    y: pd.Series,
+    groups: pd.Series,
+    sample_weight: np.ndarray | None,
+    config: ModelConfig,
+) -> int:
+    """Number of trees by early stopping on a held-back share of the clusters in ``X``.
+
+    Returns the configured ``n_estimators`` when early stopping is off or the data are too
+    small to hold clusters back.
+    """
+    params = config.lightgbm
+    if params.early_stopping_rounds is None or groups.nunique() < 4:
+        return params.n_estimators
+    fit_idx, val_idx = grouped_split(y, groups, params.early_stopping_share, config.random_state)
+    if len(set(y.iloc[fit_idx])) < y.nunique():
+        return params.n_estimators
+    select = pipeline[:-1]
+    X_fit = select.fit_transform(X.iloc[fit_idx])
+    X_val = select.transform(X.iloc[val_idx])
+    model = lightgbm_classifier(params, config.random_state)
+    weights = None if sample_weight is None else sample_weight[fit_idx]
+    with warnings.catch_warnings():
+        # LightGBM 4.7 deprecates eval_set for eval_X/eval_y, but the new path does not
+        # encode string labels of the evaluation set; eval_set still does.
+        warnings.filterwarnings("ignore", message="The argument 'eval_set' is deprecated")
+        model.fit(
+            X_fit,
+            y.iloc[fit_idx],
+            sample_weight=weights,
+            eval_set=[(X_val, y.iloc[val_idx])],
+            eval_metric="multi_logloss",
+            callbacks=[early_stopping(params.early_stopping_rounds, verbose=False)],
+        )
+    best = model.best_iteration_ or params.n_estimators
+    return max(int(best), 1)
+
+
+def fit_pipeline(
+    pipeline: Pipeline,
+    X: pd.DataFrame,
+    y: pd.Series,
+    groups: pd.Series,
+    sample_weight: np.ndarray | None,
+    config: ModelConfig,
+) -> Pipeline:
+    """Fix the number of trees by early stopping, then fit on all of ``X``; returns it fitted."""
+    n_trees = choose_n_estimators(pipeline, X, y, groups, sample_weight, config)
+    pipeline.set_params(**{f"{MODEL}__n_estimators": n_trees})
+    return pipeline.fit(X, y, **{f"{MODEL}__sample_weight": sample_weight})
+
+
+def predict_proba_ordered(estimator, X: pd.DataFrame, classes: Sequence[str]) -> np.ndarray:
+    """Probabilities with one column per class in ``classes`` order (0 for unseen classes)."""
+    raw = np.asarray(estimator.predict_proba(X), dtype=float)
+    out = np.zeros((len(X), len(classes)), dtype=float)
+    position = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(estimator.classes_):
+        out[:, position[str(c)]] = raw[:, j]
+    return out
+
+
+def lightgbm_step(estimator) -> LGBMClassifier:
+    """The fitted LightGBM inside a pipeline, or inside a calibrated pipeline."""
+    inner = estimator
+    if hasattr(inner, "calibrated_classifiers_"):
+        inner = inner.calibrated_classifiers_[0].estimator
+    if hasattr(inner, "estimator") and isinstance(getattr(inner, "estimator", None), Pipeline):
+        inner = inner.estimator
+    return inner[-1]

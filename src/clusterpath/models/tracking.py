@@ -1,0 +1,190 @@
+"""MLflow at the edges: where runs go, what a training run records, and champion promotion.
+
+Nothing is configured at import. ``use_tracking`` is called by the command that needs it:
+it honours ``MLFLOW_TRACKING_URI`` and otherwise uses a SQLite store under the repository's
+``mlruns/`` (MLflow 3's file store is deprecated) with artifacts in ``mlruns/artifacts``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from clusterpath.models.evaluation import Evaluation, macro_f1
+from clusterpath.resources import data_dir
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+def project_root() -> Path:
+    """The repository root when running from a checkout, else the working directory."""
+    data = data_dir()
+    if data.name == "data" and (data.parent / "pyproject.toml").is_file():
+        return data.parent
+    return Path.cwd()
+
+
+def resolve_tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else ``sqlite:///<repo>/mlruns/mlflow.db``."""
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if env:
+        return env
+    return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
+
+
+def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
+    """Point MLflow at the store and experiment (created if missing); return the experiment id.
+
+    A new experiment on the default local store gets ``artifact_location`` under
+    ``mlruns/artifacts``; on a tracking server the server decides where artifacts go.
+    """
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    uri = tracking_uri or resolve_tracking_uri()
+    local_default = tracking_uri is None and "MLFLOW_TRACKING_URI" not in os.environ
+    if local_default:
+        (project_root() / "mlruns" / "artifacts").mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is not None:
+        experiment_id = found.experiment_id
+    else:
+        location = (
+            (project_root() / "mlruns" / "artifacts" / experiment).as_uri()
+            if local_default
+            else None
+        )
+        experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+def git_commit(folder: Path | None = None) -> str:
+    """``git rev-parse HEAD`` of the checkout, or ``unknown``."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder or project_root(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def evaluation_metrics(evaluation: Evaluation, prefix: str) -> dict[str, float]:
+    """Finite scalar metrics of one evaluation, named ``<prefix><metric>``."""
+    return {
+        f"{prefix}{k}": float(v)
+        for k, v in evaluation.metrics.items()
+        if v is not None and np.isfinite(v)
+    }
+
+
+def log_frame(frame: pd.DataFrame, artifact_file: str, index: bool = False) -> None:
+    mlflow.log_text(frame.to_csv(index=index), artifact_file)
+
+
+def log_json(obj: object, artifact_file: str) -> None:
+    mlflow.log_text(json.dumps(obj, indent=2, ensure_ascii=False, default=float), artifact_file)
+
+
+def log_figure(figure, stem: str) -> None:
+    """Log a matplotlib figure as both PNG and SVG."""
+    for suffix in ("png", "svg"):
+        mlflow.log_figure(figure, f"plots/{stem}.{suffix}")
+
+
+def log_files(paths: Sequence[Path], artifact_path: str) -> None:
+    for path in paths:
+        mlflow.log_artifact(str(path), artifact_path=artifact_path)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """What ``register_and_promote`` did and why."""
+
+    name: str
+    version: str
+    alias: str
+    score: float
+    champion_version: str | None
+    champion_score: float | None
+    reason: str
+
+
+def champion_score(
+    name: str, X: pd.DataFrame, y: Sequence[str], classes: Sequence[str], client: MlflowClient
+) -> tuple[str | None, float | None, str | None]:
+    """(version, holdout macro-F1, problem) of the current champion on the given rows."""
+    try:
+        current = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        return None, None, None
+    try:
+        model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
+        predicted = model.predict(X)["path"].astype(str).to_numpy()
+    except Exception as exc:  # any failure means the champion cannot be judged here
+        return str(current.version), None, f"{type(exc).__name__}: {exc}"
+    return str(current.version), macro_f1(np.asarray(y, dtype=object), predicted, classes), None
+
+
+def register_and_promote(
+    model_uri: str,
+    name: str,
+    X_holdout: pd.DataFrame,
+    y_holdout: Sequence[str],
+    score: float,
+    classes: Sequence[str],
+    tags: Mapping[str, str] | None = None,
+) -> Promotion:
+    """Register the model; it becomes ``champion`` only if it strictly beats the champion.
+
+    The champion is loaded from ``models:/<name>@champion`` and scored on the *same* held-out
+    rows as the new model. A tie, a worse score, or a champion that cannot be scored leaves
+    the champion in place and makes the new version ``challenger``.
+    """
+    client = MlflowClient()
+    old_version, old_score, problem = champion_score(name, X_holdout, y_holdout, classes, client)
+    version = str(mlflow.register_model(model_uri, name).version)
+    if old_version is None:
+        alias, reason = CHAMPION, "no champion yet"
+    elif problem is not None:
+        alias = CHALLENGER
+        reason = (
+            f"champion v{old_version} could not be scored on this holdout ({problem}); "
+            "set the alias by hand if the new model should replace it"
+        )
+    elif score > old_score:
+        alias = CHAMPION
+        reason = f"held-out macro-F1 {score:.4f} > champion v{old_version} {old_score:.4f}"
+    else:
+        alias = CHALLENGER
+        verdict = "ties" if score == old_score else "is below"
+        reason = (
+            f"held-out macro-F1 {score:.4f} {verdict} champion v{old_version} "
+            f"{old_score:.4f} on the same held-out clusters"
+        )
+    client.set_registered_model_alias(name, alias, version)
+    for key, value in {**(tags or {}), "promotion": reason}.items():
+        client.set_model_version_tag(name, version, key, str(value))
+    return Promotion(name, version, alias, score, old_version, old_score, reason)
+
+
+def scratch_dir() -> tempfile.TemporaryDirectory:
+    """A temporary folder for files that are logged and then dropped."""
+    return tempfile.TemporaryDirectory(prefix="clusterpath-train-")

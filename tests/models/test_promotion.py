@@ -1,0 +1,58 @@
+"""Champion promotion on a local SQLite registry: strictly better takes champion; a tie, not."""
+
+from __future__ import annotations
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from clusterpath.models.dataset import join_labels
+from clusterpath.models.evaluation import macro_f1
+from clusterpath.models.pipeline import build_pipeline
+from clusterpath.models.pyfunc import log_path_model, predict_frame, save_bundle
+from clusterpath.models.tracking import register_and_promote
+
+pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
+
+
+@pytest.fixture
+def registry(tmp_path):
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = mlflow.create_experiment("p", artifact_location=(tmp_path / "art").as_uri())
+    yield experiment
+    mlflow.set_tracking_uri(None)
+
+
+def test_tie_stays_challenger_and_strictly_better_takes_champion(
+    registry, tmp_path, synthetic, config, feature_ids, path_codes
+):
+    features, labels = synthetic
+    data = join_labels(features, labels, feature_ids, config.label_weights)
+    fast = config.with_lightgbm(n_estimators=10, early_stopping_rounds=None)
+    pipe = build_pipeline(fast, feature_ids).fit(data.X, data.y)
+    bundle = {
+        "estimator": pipe,
+        "classes": list(path_codes),
+        "feature_ids": list(feature_ids),
+        "conformal": {"method": "lac", "threshold": 0.8},
+    }
+    X, y = data.X.head(60), data.y.head(60).tolist()
+    score = macro_f1(y, predict_frame(bundle, X)["path"].to_numpy(), path_codes)
+    path = save_bundle(bundle, tmp_path / "b.joblib")
+
+    def log() -> str:
+        with mlflow.start_run(experiment_id=registry):
+            return log_path_model(bundle, path, data.X).model_uri
+
+    first = register_and_promote(log(), "m", X, y, score, path_codes)
+    assert (first.alias, first.reason) == ("champion", "no champion yet")
+    tie = register_and_promote(log(), "m", X, y, score, path_codes)
+    assert tie.alias == "challenger"
+    assert tie.champion_score == pytest.approx(score)
+    assert tie.champion_version == first.version
+    assert "ties" in tie.reason
+    better = register_and_promote(log(), "m", X, y, score + 0.01, path_codes)
+    assert better.alias == "champion"
+    client = MlflowClient()
+    assert str(client.get_model_version_by_alias("m", "champion").version) == better.version
+    assert str(client.get_model_version_by_alias("m", "challenger").version) == tie.version

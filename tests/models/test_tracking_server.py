@@ -1,0 +1,206 @@
+"""Integration: a real MLflow server on loopback, training, registry, champion and challenger.
+
+Starts ``mlflow server`` (SQLite backend and artifact store in a temporary folder, one worker,
+no job runner) in its own process group, trains on a simulated extract, registers, loads
+``models:/clusterpath@champion`` through the server and predicts; then trains a deliberately
+worse model through the CLI and checks that it does not take the champion alias.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
+
+from clusterpath.cli import app
+from clusterpath.models.training import LIGHTGBM
+from clusterpath.pipelines.train import run_train
+from tests.models.conftest import write_config
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy"),
+]
+
+MODEL = "clusterpath"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    log = (root / "server.log").open("wb")
+    command = [
+        str(Path(sys.executable).with_name("mlflow")),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(root / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    server = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"mlflow server exited: {(root / 'server.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("mlflow server did not answer /health within 90 s")
+            time.sleep(0.5)
+        yield uri
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+        log.close()
+        mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="module")
+def features_file(simulated_extract, tmp_path_factory) -> Path:
+    _, features = simulated_extract
+    path = tmp_path_factory.mktemp("features") / "features.parquet"
+    features.to_parquet(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def champion_run(mlflow_server, simulated_extract, features_file):
+    folder, _ = simulated_extract
+    return run_train(
+        folder,
+        features_file=features_file,
+        register=True,
+        model_name=MODEL,
+        experiment="integration",
+        tracking_uri=mlflow_server,
+    )
+
+
+def test_lightgbm_beats_every_baseline_on_macro_f1(champion_run):
+    table = champion_run.result.comparison
+    for baseline in ("majority", "logistic", "rules"):
+        # Grouped 5-fold CV over the 240 training clusters: the stable comparison.
+        assert table.loc[LIGHTGBM, "cv_macro_f1"] > table.loc[baseline, "cv_macro_f1"], baseline
+    for baseline in ("majority", "rules"):
+        assert table.loc[LIGHTGBM, "holdout_macro_f1"] > table.loc[baseline, "holdout_macro_f1"]
+    # 60 held-out clusters: logistic regression is within noise of LightGBM there.
+    gap = table.loc[LIGHTGBM, "holdout_macro_f1"] - table.loc["logistic", "holdout_macro_f1"]
+    assert gap > -0.03
+
+
+def test_first_registered_model_is_champion_and_serves_through_the_server(
+    champion_run, mlflow_server
+):
+    assert champion_run.promotion.alias == "champion"
+    mlflow.set_tracking_uri(mlflow_server)
+    model = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
+    holdout = champion_run.result.split.holdout
+    out = model.predict(holdout.X)
+    assert len(out) == len(holdout)
+    assert set(out["path"]) <= set(champion_run.result.classes)
+    proba = out[[f"p_{c}" for c in champion_run.result.classes]].to_numpy()
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (out["prediction_set"].str.len() > 0).all()
+    run = MlflowClient(mlflow_server).get_run(champion_run.run_id)
+    assert run.data.tags["extract_fingerprint"]
+    assert run.data.tags["catalogue_version"] == "1.0"
+    assert "holdout_macro_f1" in run.data.metrics
+    assert "baseline_logistic_holdout_macro_f1" in run.data.metrics
+    assert "holdout_conformal_coverage" in run.data.metrics
+
+
+def test_a_worse_model_becomes_challenger_not_champion(
+    champion_run, mlflow_server, simulated_extract, features_file, tmp_path
+):
+    folder, _ = simulated_extract
+    worse = write_config(tmp_path, n_estimators=1, num_leaves=2, early_stopping_rounds=None)
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(folder),
+            "--features",
+            str(features_file),
+            "--config",
+            str(worse),
+            "--register",
+            "--experiment",
+            "integration",
+        ],
+        env={"MLFLOW_TRACKING_URI": mlflow_server},
+    )
+    assert result.exit_code == 0, result.output
+    assert "challenger" in result.output
+    client = MlflowClient(mlflow_server)
+    champion = client.get_model_version_by_alias(MODEL, "champion")
+    challenger = client.get_model_version_by_alias(MODEL, "challenger")
+    assert champion.version == champion_run.promotion.version
+    assert int(challenger.version) > int(champion.version)
+    assert "below" in challenger.tags["promotion"]
+
+
+def test_suggest_lists_the_least_certain_cluster_years(
+    champion_run, mlflow_server, simulated_extract, features_file, tmp_path
+):
+    folder, _ = simulated_extract
+    out = tmp_path / "suggest.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "label",
+            str(folder),
+            "--suggest",
+            "5",
+            "--features",
+            str(features_file),
+            "--out",
+            str(out),
+        ],
+        env={"MLFLOW_TRACKING_URI": mlflow_server},
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    ranked = pd.read_csv(out)
+    assert len(ranked) == 5
+    assert ranked["margin"].is_monotonic_increasing

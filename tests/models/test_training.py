@@ -1,0 +1,83 @@
+"""Training end to end on a synthetic table: honest splits, grades, calibration, conformal sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clusterpath.models.conformal import SET_SEPARATOR
+from clusterpath.models.dataset import join_labels
+from clusterpath.models.pyfunc import predict_frame
+from clusterpath.models.training import LIGHTGBM, split_holdout, train_and_evaluate
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic, config, rules, feature_ids, path_codes):
+    features, labels = synthetic
+    data = join_labels(features, labels, feature_ids, config.label_weights)
+    fast = config.with_lightgbm(n_estimators=150)
+    return train_and_evaluate(split_holdout(data, fast), fast, rules, feature_ids, path_codes)
+
+
+def test_holdout_clusters_never_appear_in_training(trained):
+    train_clusters = set(trained.split.train.groups)
+    assert train_clusters.isdisjoint(trained.holdout_clusters)
+    share = len(trained.holdout_clusters) / (len(train_clusters) + len(trained.holdout_clusters))
+    assert share == pytest.approx(0.2, abs=0.05)
+
+
+def test_comparison_table_has_every_model_and_metric(trained):
+    table = trained.comparison
+    assert list(table.index) == [LIGHTGBM, "majority", "logistic", "rules"]
+    for stage in ("cv", "holdout"):
+        for metric in ("macro_f1", "balanced_accuracy", "log_loss", "brier", "ece"):
+            assert f"{stage}_{metric}" in table.columns
+    assert table.notna().all().all()
+
+
+def test_lightgbm_beats_the_trivial_baselines(trained):
+    table = trained.comparison
+    for baseline in ("majority", "rules"):
+        assert table.loc[LIGHTGBM, "cv_macro_f1"] > table.loc[baseline, "cv_macro_f1"]
+        assert table.loc[LIGHTGBM, "holdout_macro_f1"] > table.loc[baseline, "holdout_macro_f1"]
+
+
+def test_calibration_decision_is_recorded(trained, config):
+    if trained.calibrated:
+        assert trained.ece_calibrated < trained.ece_uncalibrated
+    if trained.ece_uncalibrated <= config.calibration.ece_threshold:
+        assert not trained.calibration_tried
+
+
+def test_conformal_sets_cover_held_out_clusters_near_the_target(trained):
+    coverage = trained.holdout_coverage
+    # 16 held-out clusters x 5 years: cluster-level dependence makes this noisy.
+    assert coverage["coverage"] >= 0.9 - 0.1
+    assert coverage["mean_set_size"] >= 1.0
+
+
+def test_served_bundle_predicts_paths_probabilities_and_non_empty_sets(trained, path_codes):
+    bundle = trained.bundle("1.0")
+    out = predict_frame(bundle, trained.split.holdout.X)
+    expected = ["path", *(f"p_{c}" for c in path_codes), "prediction_set"]
+    assert list(out.columns) == expected
+    proba = out[[f"p_{c}" for c in path_codes]].to_numpy()
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (out["prediction_set"].str.len() > 0).all()
+    for path, members in zip(out["path"], out["prediction_set"], strict=True):
+        assert path in members.split(SET_SEPARATOR)
+    ranges = bundle["ranges"]["rd_intensity"]
+    assert ranges["min"] <= ranges["q05"] <= ranges["q50"] <= ranges["q95"] <= ranges["max"]
+
+
+def test_split_scheme_also_works(synthetic, config, rules, feature_ids, path_codes):
+    features, labels = synthetic
+    split_config = config.model_copy(
+        update={"conformal": config.conformal.model_copy(update={"scheme": "split"})}
+    ).with_lightgbm(n_estimators=60)
+    data = join_labels(features, labels, feature_ids, split_config.label_weights)
+    result = train_and_evaluate(
+        split_holdout(data, split_config), split_config, rules, feature_ids, path_codes
+    )
+    assert result.conformal.n_calibration < len(result.split.train)
+    assert 0.0 < result.holdout_coverage["coverage"] <= 1.0
