@@ -1,1 +1,1 @@
-"""explain stage of clusterpath."""
+"""Explanations: exact TreeSHAP contributions and what they say about a cluster."""

@@ -1,0 +1,281 @@
+"""Job: extract (or indicator table) and labels in; trained, graded, logged model out.
+
+Wiring only: read inputs, call the pure modelling steps, record everything in one MLflow run,
+optionally register the model and decide its alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from clusterpath.data.errors import ContractError, Problem
+from clusterpath.data.readers import Extract, load_extract
+from clusterpath.data.reference import load_reference
+from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.config import (
+    ModelConfig,
+    default_model_config_path,
+    default_rules_path,
+    load_model_config,
+    load_rules,
+)
+from clusterpath.models.dataset import LabelledData, join_labels, label_counts
+from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
+
+LABEL_COLUMNS = {"firms": ["cluster_id"], "links": ["year"], "clusters": ["cluster_id"]}
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What a training run produced (returned for tests and callers)."""
+
+    run_id: str
+    model_uri: str
+    result: TrainingResult
+    label_counts: pd.DataFrame
+    promotion: object | None
+
+
+def load_labels(folder: Path) -> tuple[pd.DataFrame, Extract]:
+    """The extract's labels (validated), reading only the key columns of the other tables."""
+    extract = load_extract(folder, columns=LABEL_COLUMNS)
+    if extract.labels is None or extract.labels.empty:
+        raise ContractError(
+            [Problem(str(folder), "no labels table (or it is empty): nothing to learn")]
+        )
+    return extract.labels, extract
+
+
+def load_features(folder: Path, features_file: Path | None, fingerprint: str) -> pd.DataFrame:
+    """Compute the indicator table, or read the given one and check it came from this extract."""
+    if features_file is None:
+        from clusterpath.pipelines.features import build_features
+
+        return build_features(folder)
+    features = (
+        pd.read_csv(features_file)
+        if features_file.suffix == ".csv"
+        else pd.read_parquet(features_file)
+    )
+    stamped = set(features.get("extract_fingerprint", pd.Series(dtype=str)).astype(str))
+    if stamped and stamped != {fingerprint}:
+        raise ContractError(
+            [
+                Problem(
+                    str(features_file),
+                    f"computed from extract {sorted(stamped)}, not from {folder} ({fingerprint})",
+                )
+            ]
+        )
+    return features
+
+
+def prepare(
+    folder: Path, features_file: Path | None, config: ModelConfig
+) -> tuple[LabelledData, pd.DataFrame, pd.DataFrame, str]:
+    """Labelled rows, label counts per source, the feature table and the extract fingerprint."""
+    labels, extract = load_labels(folder)
+    features = load_features(folder, features_file, extract.fingerprint)
+    ids = load_catalogue().ids
+    missing = [c for c in ("cluster_id", "year", *ids) if c not in features.columns]
+    if missing:
+        raise ContractError([Problem("features", f"indicator table lacks columns {missing}")])
+    data = join_labels(features, labels, ids, config.label_weights)
+    if data.y.nunique() < 2:
+        raise ContractError([Problem(str(folder), "labels name fewer than two paths")])
+    return data, label_counts(labels, data), features, extract.fingerprint
+
+
+def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, float]) -> dict:
+    lgb = config.lightgbm.model_dump()
+    return {
+        **{f"lgbm_{k}": v for k, v in lgb.items()},
+        "lgbm_n_estimators_used": result.n_estimators,
+        "random_state": config.random_state,
+        "cv_folds": config.evaluation.cv_folds,
+        "holdout_share": config.evaluation.holdout_share,
+        "evaluation_sources": ",".join(config.evaluation.evaluation_sources),
+        "calibration_method": config.calibration.method,
+        "ece_threshold": config.calibration.ece_threshold,
+        "calibrated": result.calibrated,
+        "conformal_method": config.conformal.method,
+        "conformal_coverage": config.conformal.coverage,
+        "conformal_calibration_share": config.conformal.calibration_share,
+        "label_weights": ",".join(f"{k}={v:g}" for k, v in config.label_weights.items()),
+        "tuned_trials": len(tuned) > 0,
+    }
+
+
+def log_run(
+    result: TrainingResult,
+    config: ModelConfig,
+    config_path: Path,
+    counts: pd.DataFrame,
+    provenance: Mapping[str, str],
+    tuned: Mapping[str, float],
+):
+    """Record params, metrics, tables, plots and the served model in the active run."""
+    import mlflow
+
+    from clusterpath.explain.contributions import tree_contributions
+    from clusterpath.models import tracking
+    from clusterpath.models.plots import (
+        confusion_figure,
+        reliability_figure,
+        shap_summary_figure,
+    )
+    from clusterpath.models.pyfunc import log_path_model, save_bundle
+
+    mlflow.log_params(_params(config, result, tuned))
+    mlflow.set_tags(dict(provenance))
+    metrics: dict[str, float] = {}
+    for name, stages in result.evaluations.items():
+        prefix = "" if name == LIGHTGBM else f"baseline_{name}_"
+        for stage, evaluation in stages.items():
+            metrics |= tracking.evaluation_metrics(evaluation, f"{prefix}{stage}_")
+    metrics |= {f"holdout_conformal_{k}": v for k, v in result.holdout_coverage.items()}
+    metrics |= {
+        "ece_uncalibrated_calibration_split": result.ece_uncalibrated,
+        "ece_calibrated_calibration_split": result.ece_calibrated,
+        "conformal_threshold": min(result.conformal.threshold, 1e9),
+        "n_estimators_used": float(result.n_estimators),
+    }
+    metrics |= {f"labels_used_{r.source}": float(r.used) for r in counts.itertuples()}
+    mlflow.log_metrics(metrics)
+    tracking.log_files([config_path, default_rules_path()], "config")
+    tracking.log_frame(result.comparison, "evaluation/comparison.csv", index=True)
+    tracking.log_frame(counts, "evaluation/label_counts.csv")
+    holdout = result.evaluations[LIGHTGBM]["holdout"]
+    tracking.log_frame(holdout.per_class, "evaluation/holdout_per_class.csv")
+    tracking.log_frame(holdout.confusion, "evaluation/holdout_confusion.csv", index=True)
+    tracking.log_json(list(result.holdout_clusters), "evaluation/holdout_clusters.json")
+    tracking.log_figure(confusion_figure(holdout.confusion), "confusion_matrix")
+    curves = {
+        "lightgbm, cross-validated": result.evaluations[LIGHTGBM]["cv"].reliability,
+        "lightgbm served, held-out": holdout.reliability,
+    }
+    tracking.log_figure(reliability_figure(curves), "calibration_curve")
+    shap = tree_contributions(
+        result.model, result.split.train.X, result.classes, result.feature_ids
+    )
+    tracking.log_frame(shap.mean_abs(), "evaluation/shap_mean_abs.csv", index=True)
+    tracking.log_figure(shap_summary_figure(shap.mean_abs()), "shap_summary")
+    bundle = result.bundle(provenance.get("catalogue_version", ""))
+    tracking.log_json(bundle["ranges"], "model_support/training_ranges.json")
+    with tracking.scratch_dir() as scratch:
+        bundle_path = save_bundle(bundle, Path(scratch) / "bundle.joblib")
+        return log_path_model(bundle, bundle_path, result.split.train.X), bundle
+
+
+def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
+    table = Table(title="models (grouped CV on training clusters | held-out clusters)")
+    table.add_column("model")
+    for col in ("cv macro-F1", "holdout macro-F1", "bal. acc.", "log-loss", "Brier", "ECE"):
+        table.add_column(col, justify="right")
+    for name, stages in result.evaluations.items():
+        cv, ho = stages["cv"].metrics, stages["holdout"].metrics
+        table.add_row(
+            name,
+            f"{cv['macro_f1']:.3f}",
+            f"{ho['macro_f1']:.3f}",
+            f"{ho['balanced_accuracy']:.3f}",
+            f"{ho['log_loss']:.3f}",
+            f"{ho['brier']:.3f}",
+            f"{ho['ece']:.3f}",
+        )
+    console.print(table)
+    used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
+    cov = result.holdout_coverage
+    console.print(
+        f"labels used/given: {used}; {len(result.holdout_clusters)} held-out clusters\n"
+        f"calibration: ECE {result.ece_uncalibrated:.3f} before"
+        + (f", {result.ece_calibrated:.3f} after" if result.calibrated else " (not needed)")
+        + f"; conformal {result.conformal.method} at {result.conformal.coverage:.0%}: "
+        f"held-out coverage {cov['coverage']:.3f}, mean set size {cov['mean_set_size']:.2f}"
+    )
+
+
+def run_train(
+    folder: Path,
+    config_path: Path | None = None,
+    features_file: Path | None = None,
+    register: bool = False,
+    model_name: str = "clusterpath",
+    experiment: str = "clusterpath",
+    tune: int = 0,
+    label_weights: Mapping[str, float] | None = None,
+    console: Console | None = None,
+    tracking_uri: str | None = None,
+) -> TrainOutcome:
+    """Train, grade, log and (optionally) register; see ``clusterpath train --help``."""
+    import mlflow
+
+    from clusterpath.models import tracking
+    from clusterpath.models.pyfunc import predict_frame
+
+    console = console or Console(quiet=True)
+    config_path = Path(config_path or default_model_config_path())
+    config = load_model_config(config_path)
+    if label_weights:
+        config = config.with_label_weights(label_weights)
+    reference, catalogue = load_reference(), load_catalogue()
+    rules = load_rules(path_codes=reference.path_codes, indicator_ids=catalogue.ids)
+    data, counts, _features, fingerprint = prepare(folder, features_file, config)
+    split = split_holdout(data, config)
+    tracking.use_tracking(experiment, tracking_uri)
+    provenance = {
+        "catalogue_version": catalogue.version,
+        "extract_fingerprint": fingerprint,
+        "git_commit": tracking.git_commit(),
+        "extract_folder": str(folder),
+    }
+    tuned: dict[str, float] = {}
+    with mlflow.start_run(run_name="train") as run:
+        if tune > 0:
+            from clusterpath.models.tuning import tune_lightgbm
+
+            def on_trial(number: int, params: dict, metrics: dict) -> None:
+                with mlflow.start_run(run_name=f"trial-{number}", nested=True):
+                    mlflow.log_params(params)
+                    mlflow.log_metrics({f"cv_{k}": v for k, v in metrics.items()})
+
+            config, tuned = tune_lightgbm(
+                split.train, config, catalogue.ids, reference.path_codes, tune, on_trial
+            )
+            mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
+        result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
+        info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
+        print_summary(console, result, counts)
+        promotion = None
+        if register:
+            rows = result.split.holdout.take(
+                result.split.holdout.scored(config.evaluation.evaluation_sources)
+            )
+            X_holdout = rows.X[list(result.feature_ids)]
+            predicted = predict_frame(bundle, X_holdout)["path"].to_numpy()
+            from clusterpath.models.evaluation import macro_f1
+
+            score = macro_f1(rows.y.to_numpy(object), predicted, result.classes)
+            promotion = tracking.register_and_promote(
+                info.model_uri,
+                model_name,
+                X_holdout,
+                rows.y.tolist(),
+                score,
+                result.classes,
+                tags={"run_id": run.info.run_id, **provenance},
+            )
+            mlflow.set_tags({"registered_version": promotion.version, "alias": promotion.alias})
+            colour = "green" if promotion.alias == tracking.CHAMPION else "yellow"
+            console.print(
+                f"registered [bold]{model_name}[/bold] v{promotion.version} as "
+                f"[{colour}]{promotion.alias}[/{colour}]: {promotion.reason}"
+            )
+    console.print(f"run {run.info.run_id}; model {info.model_uri}")
+    return TrainOutcome(run.info.run_id, info.model_uri, result, counts, promotion)

@@ -1,0 +1,58 @@
+"""LightGBM's own TreeSHAP: equal to shap's TreeExplainer and additive to the raw scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shap
+
+from clusterpath.explain.contributions import tree_contributions
+from clusterpath.models.pipeline import lightgbm_step
+
+
+def test_contributions_add_up_to_the_raw_scores(small_model):
+    pipeline, features, classes, ids = small_model
+    rows = features.head(25)
+    contrib = tree_contributions(pipeline, rows, classes, ids)
+    model = lightgbm_step(pipeline)
+    raw = model.predict(rows[list(ids)], raw_score=True)
+    order = [list(model.classes_).index(c) for c in classes]
+    np.testing.assert_allclose(contrib.raw_scores(), raw[:, order], rtol=0, atol=1e-9)
+
+
+def test_contributions_equal_shap_tree_explainer(small_model):
+    pipeline, features, classes, ids = small_model
+    rows = features.head(25)[list(ids)].astype("float64")
+    contrib = tree_contributions(pipeline, rows, classes, ids)
+    model = lightgbm_step(pipeline)
+    explained = np.asarray(shap.TreeExplainer(model).shap_values(rows))  # (n, features, k)
+    for i, code in enumerate(classes):
+        j = list(model.classes_).index(code)
+        np.testing.assert_allclose(contrib.values[:, i, :], explained[:, :, j], atol=1e-9)
+
+
+def test_contributions_follow_the_requested_path_order(small_model):
+    pipeline, features, classes, ids = small_model
+    rows = features.head(5)
+    forward = tree_contributions(pipeline, rows, classes, ids)
+    backward = tree_contributions(pipeline, rows, tuple(reversed(classes)), ids)
+    np.testing.assert_array_equal(forward.values[:, ::-1, :], backward.values)
+
+
+def test_contributions_ignore_extra_and_reordered_columns(small_model):
+    pipeline, features, classes, ids = small_model
+    rows = features.head(5)
+    shuffled = rows[list(reversed(rows.columns))].assign(unrelated=1.0)
+    a = tree_contributions(pipeline, rows, classes, ids)
+    b = tree_contributions(pipeline, shuffled, classes, ids)
+    np.testing.assert_array_equal(a.values, b.values)
+
+
+def test_mean_abs_is_the_average_magnitude(small_model):
+    pipeline, features, classes, ids = small_model
+    contrib = tree_contributions(pipeline, features.head(10), classes, ids)
+    table = contrib.mean_abs()
+    assert isinstance(table, pd.DataFrame)
+    assert table.shape == (len(ids), len(classes))
+    expected = np.abs(contrib.values[:, 2, 0]).mean()
+    assert table.iloc[0, 2] == expected
