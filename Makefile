@@ -27,6 +27,7 @@ demo: env
 	$(CLI) simulate --out $(DEMO_DATA) --clusters 120 --years 2019-2023 --seed 0
 	$(CLI) validate $(DEMO_DATA)
 	$(CLI) features $(DEMO_DATA) --out $(DEMO_DATA)/features.parquet
+	$(CLI) train $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --register
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks
