@@ -23,6 +23,7 @@ class Indicator(BaseModel):
     name_zh: str
     name_en: str
     unit: str
+    display: Literal["percent", "integer", "decimal"] = "decimal"
     formula: str
     trait: Literal["1.1.a", "1.1.b", "1.1.c", "1.1.d", "1.1.e"]
     passages: tuple[str, ...]
