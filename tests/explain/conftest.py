@@ -25,3 +25,11 @@ def small_model():
     data = join_labels(features, labels, ids, config.label_weights)
     pipeline = build_pipeline(config, ids).fit(data.X, data.y)
     return pipeline, features, load_reference().path_codes, ids
+
+
+@pytest.fixture(scope="session")
+def small_labels(small_model):
+    """The true path of every row of the small model's feature table."""
+    _, labels = synthetic_features(n_clusters=40, seed=5)
+    features = small_model[1]
+    return features[["cluster_id", "year"]].merge(labels, on=["cluster_id", "year"])["path"]

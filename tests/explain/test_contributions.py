@@ -56,3 +56,25 @@ def test_mean_abs_is_the_average_magnitude(small_model):
     assert table.shape == (len(ids), len(classes))
     expected = np.abs(contrib.values[:, 2, 0]).mean()
     assert table.iloc[0, 2] == expected
+
+
+def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, small_labels):
+    """A calibrator fits its inner LightGBM on encoded labels; paths must still line up."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import GroupKFold
+
+    from clusterpath.models.pipeline import predict_proba_ordered
+
+    pipeline, features, classes, ids = small_model
+    folds = list(GroupKFold(3).split(features, small_labels, features["cluster_id"]))
+    calibrated = CalibratedClassifierCV(pipeline, method="sigmoid", cv=folds, ensemble=False)
+    calibrated.fit(features, small_labels)
+    rows = features.head(20)
+    contrib = tree_contributions(calibrated, rows, classes, ids)
+    assert np.abs(contrib.values).sum() > 0
+    uncalibrated = lightgbm_step(calibrated).predict(rows[list(ids)], raw_score=True)
+    np.testing.assert_allclose(np.sort(contrib.raw_scores(), 1), np.sort(uncalibrated, 1))
+    # sigmoid calibration is per path and monotone: the top path rarely changes
+    top_raw = np.asarray(classes)[contrib.raw_scores().argmax(axis=1)]
+    top_prob = np.asarray(classes)[predict_proba_ordered(calibrated, rows, classes).argmax(1)]
+    assert (top_raw == top_prob).mean() >= 0.8

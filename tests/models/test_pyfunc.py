@@ -7,15 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusterpath.models.dataset import join_labels
-from clusterpath.models.pipeline import build_pipeline
-from clusterpath.models.pyfunc import (
-    feature_ranges,
-    log_path_model,
-    pinned_requirements,
-    predict_frame,
-    save_bundle,
-)
+from clusterpath.models.pyfunc import feature_ranges, pinned_requirements, predict_frame
+from tests.model_store import log_to_sqlite_store, small_bundle, tracking_to
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
 
@@ -23,17 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
 @pytest.fixture(scope="module")
 def bundle(synthetic, config, feature_ids, path_codes):
     features, labels = synthetic
-    data = join_labels(features, labels, feature_ids, config.label_weights)
-    fast = config.with_lightgbm(n_estimators=30, early_stopping_rounds=None)
-    pipe = build_pipeline(fast, feature_ids).fit(data.X, data.y)
-    return {
-        "estimator": pipe,
-        "classes": list(path_codes),
-        "feature_ids": list(feature_ids),
-        "conformal": {"method": "lac", "coverage": 0.9, "threshold": 0.8, "n_calibration": 1},
-        "ranges": feature_ranges(data.X, feature_ids),
-        "catalogue_version": "1.0",
-    }
+    return small_bundle(features, labels, config, feature_ids, path_codes)
 
 
 def test_feature_ranges_by_hand():
@@ -57,23 +40,18 @@ def test_requirements_are_pinned_to_installed_versions():
 
 def test_logged_model_loads_and_predicts_like_the_bundle(tmp_path, bundle, synthetic, path_codes):
     features, _ = synthetic
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    experiment = mlflow.create_experiment("t", artifact_location=(tmp_path / "art").as_uri())
-    try:
-        with mlflow.start_run(experiment_id=experiment):
-            info = log_path_model(bundle, save_bundle(bundle, tmp_path / "b.joblib"), features)
-        loaded = mlflow.pyfunc.load_model(info.model_uri)
-        gappy = features.head(6).copy()
-        gappy.loc[gappy.index[:3], ["rd_intensity", "entry_rate", "revenue_growth"]] = np.nan
-        got = loaded.predict(gappy)  # extra columns (cluster_id, year) are ignored
-        expected = predict_frame(bundle, gappy)
-        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
-        assert list(got.columns) == [
-            "path",
-            *(f"p_{c}" for c in path_codes),
-            "prediction_set",
-        ]
-        inputs = loaded.metadata.signature.inputs
-        assert all(not col.required for col in inputs.inputs)
-    finally:
-        mlflow.set_tracking_uri(None)
+    stored = log_to_sqlite_store(bundle, tmp_path, features)
+    with tracking_to(stored.tracking_uri):
+        loaded = mlflow.pyfunc.load_model(stored.model_uri)
+    gappy = features.head(6).copy()
+    gappy.loc[gappy.index[:3], ["rd_intensity", "entry_rate", "revenue_growth"]] = np.nan
+    got = loaded.predict(gappy)  # extra columns (cluster_id, year) are ignored
+    expected = predict_frame(bundle, gappy)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+    assert list(got.columns) == [
+        "path",
+        *(f"p_{c}" for c in path_codes),
+        "prediction_set",
+    ]
+    inputs = loaded.metadata.signature.inputs
+    assert all(not col.required for col in inputs.inputs)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.models.pipeline import lightgbm_step
+from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def tree_contributions(
     n_features = len(feature_ids)
     flat = np.asarray(model.booster_.predict(frame, pred_contrib=True), dtype=float)
     blocks = flat.reshape(len(frame), len(model.classes_), n_features + 1)
-    position = {str(c): j for j, c in enumerate(model.classes_)}
+    position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
     values = np.zeros((len(frame), len(classes), n_features))
     base = np.zeros((len(frame), len(classes)))
     for i, code in enumerate(classes):

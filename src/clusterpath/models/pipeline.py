@@ -135,3 +135,17 @@ def lightgbm_step(estimator) -> LGBMClassifier:
     if hasattr(inner, "estimator") and isinstance(getattr(inner, "estimator", None), Pipeline):
         inner = inner.estimator
     return inner[-1]
+
+
+def lightgbm_labels(estimator) -> list[str]:
+    """The path of each output of the inner LightGBM, in its own order.
+
+    A calibrated estimator fits its inner pipeline on encoded labels 0..k-1, so the inner
+    model's ``classes_`` are positions into the calibrator's ``classes_``.
+    """
+    inner = lightgbm_step(estimator)
+    labels = list(inner.classes_)
+    outer = list(getattr(estimator, "classes_", labels))
+    if inner is not estimator and all(isinstance(c, int | np.integer) for c in labels):
+        return [str(outer[int(c)]) for c in labels]
+    return [str(c) for c in labels]

@@ -1,0 +1,90 @@
+"""A small served path model and a throw-away SQLite MLflow store, shared by several test folders.
+
+``tests/models`` checks the pyfunc itself; ``tests/serving`` scores through Spark and REST.
+Both need the same thing: a bundle trained in a second or two on the synthetic table, logged
+"from code" exactly as training logs it, optionally registered under an alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from clusterpath.models.config import ModelConfig
+from clusterpath.models.dataset import join_labels
+from clusterpath.models.pipeline import build_pipeline
+from clusterpath.models.pyfunc import feature_ranges, log_path_model, save_bundle
+
+
+def small_bundle(
+    features: pd.DataFrame,
+    labels: pd.DataFrame,
+    config: ModelConfig,
+    feature_ids: Sequence[str],
+    path_codes: Sequence[str],
+    n_estimators: int = 30,
+) -> dict[str, Any]:
+    """A served-model bundle with few trees and a fixed conformal threshold (no calibration)."""
+    data = join_labels(features, labels, feature_ids, config.label_weights)
+    fast = config.with_lightgbm(n_estimators=n_estimators, early_stopping_rounds=None)
+    pipe = build_pipeline(fast, feature_ids).fit(data.X, data.y)
+    return {
+        "estimator": pipe,
+        "classes": list(path_codes),
+        "feature_ids": list(feature_ids),
+        "conformal": {"method": "lac", "coverage": 0.9, "threshold": 0.8, "n_calibration": 1},
+        "ranges": feature_ranges(data.X, feature_ids),
+        "catalogue_version": "1.0",
+    }
+
+
+@contextmanager
+def tracking_to(uri: str) -> Iterator[str]:
+    """Point MLflow at ``uri`` for the block only, so no store leaks into other tests."""
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield uri
+    finally:
+        mlflow.set_tracking_uri(None)
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """Where a logged model lives: the store, its ``models:/m-…`` URI, and its registry URI."""
+
+    tracking_uri: str
+    model_uri: str
+    registered_uri: str | None
+
+
+def log_to_sqlite_store(
+    bundle: dict[str, Any],
+    folder: Path,
+    example: pd.DataFrame,
+    register_as: str | None = None,
+    alias: str = "champion",
+) -> StoredModel:
+    """Log ``bundle`` to a new SQLite store in ``folder``; optionally register it under ``alias``.
+
+    Returns with MLflow's tracking URI reset; use ``tracking_to`` to read from the store.
+    """
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    with tracking_to(uri):
+        experiment = mlflow.create_experiment(
+            "tests", artifact_location=(folder / "artifacts").as_uri()
+        )
+        with mlflow.start_run(experiment_id=experiment):
+            info = log_path_model(bundle, save_bundle(bundle, folder / "bundle.joblib"), example)
+        registered = None
+        if register_as is not None:
+            version = mlflow.register_model(info.model_uri, register_as)
+            MlflowClient().set_registered_model_alias(register_as, alias, version.version)
+            registered = f"models:/{register_as}@{alias}"
+    return StoredModel(uri, info.model_uri, registered)
