@@ -20,6 +20,13 @@ from clusterpath.data.errors import ContractError
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
 EXIT_INTERRUPTED = 130
+# A down tracking server must fail a batch job within about a minute, not after MLflow's
+# default of seven retries with growing back-off; users may still override these.
+TRACKING_RETRIES = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+}
 
 app = typer.Typer(
     name="clusterpath",
@@ -138,10 +145,17 @@ def _run_tracked(job: Callable[[], None]) -> None:
     n_jobs=2 take 17-44 s instead of under 1 s.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    for key, value in TRACKING_RETRIES.items():
+        os.environ.setdefault(key, value)
 
     def guarded() -> None:
+        from clusterpath.models.loading import ModelUnavailable
+
         try:
             job()
+        except ModelUnavailable as err:
+            _stderr().print(f"[red]model unavailable[/red]: {err}")
+            raise typer.Exit(EXIT_UNREACHABLE) from None
         except typer.BadParameter as err:
             _stderr().print(f"[red]bad input[/red]: {err.format_message()}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -240,6 +254,34 @@ def label(
             run_rule_labels(data, out, features, Console())
         else:
             run_suggest(data, suggest, model, features, out, Console())
+
+    _run_tracked(job)
+
+
+@app.command()
+def score(
+    data: Annotated[Path, typer.Argument(help="Extract folder to score.")],
+    out: Annotated[Path, typer.Option(help="Output folder (replaced whole on success).")],
+    model: Annotated[str, typer.Option(help="MLflow model URI.")] = "models:/clusterpath@champion",
+    features: Annotated[
+        Path | None,
+        typer.Option(help="Indicator table from `clusterpath features` (else computed here)."),
+    ] = None,
+    what_if: Annotated[
+        bool,
+        typer.Option(
+            "--what-if/--no-what-if", help="Search the change that would flip each path."
+        ),
+    ] = True,
+) -> None:
+    """Recommend a path for every cluster-year, with SHAP drivers tied to the paper."""
+
+    def job() -> None:
+        from clusterpath.models.tracking import use_tracking_uri
+        from clusterpath.pipelines.score import run_score
+
+        use_tracking_uri()
+        run_score(data, model, out, features, what_if=what_if, console=Console())
 
     _run_tracked(job)
 

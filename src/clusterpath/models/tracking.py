@@ -44,6 +44,13 @@ def resolve_tracking_uri() -> str:
     return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
 
 
+def use_tracking_uri(tracking_uri: str | None = None) -> str:
+    """Point MLflow at the store (no experiment needed: for jobs that only load models)."""
+    uri = tracking_uri or resolve_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    return uri
+
+
 def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
     """Point MLflow at the store and experiment (created if missing); return the experiment id.
 

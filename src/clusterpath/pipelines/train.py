@@ -27,6 +27,7 @@ from clusterpath.models.config import (
 )
 from clusterpath.models.dataset import LabelledData, join_labels, label_counts
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
+from clusterpath.pipelines.inputs import load_features
 
 LABEL_COLUMNS = {"firms": ["cluster_id"], "links": ["year"], "clusters": ["cluster_id"]}
 
@@ -50,30 +51,6 @@ def load_labels(folder: Path) -> tuple[pd.DataFrame, Extract]:
             [Problem(str(folder), "no labels table (or it is empty): nothing to learn")]
         )
     return extract.labels, extract
-
-
-def load_features(folder: Path, features_file: Path | None, fingerprint: str) -> pd.DataFrame:
-    """Compute the indicator table, or read the given one and check it came from this extract."""
-    if features_file is None:
-        from clusterpath.pipelines.features import build_features
-
-        return build_features(folder)
-    features = (
-        pd.read_csv(features_file)
-        if features_file.suffix == ".csv"
-        else pd.read_parquet(features_file)
-    )
-    stamped = set(features.get("extract_fingerprint", pd.Series(dtype=str)).astype(str))
-    if stamped and stamped != {fingerprint}:
-        raise ContractError(
-            [
-                Problem(
-                    str(features_file),
-                    f"computed from extract {sorted(stamped)}, not from {folder} ({fingerprint})",
-                )
-            ]
-        )
-    return features
 
 
 def prepare(

@@ -1,0 +1,155 @@
+"""Score a table of indicators: paths, probabilities, sets, flags, SHAP drivers, what-ifs.
+
+Pure computation: an indicator table and a loaded model in, three outputs out (the scores
+table, the long SHAP table, one explanation record per cluster-year). Rows are sorted by
+cluster and year and nothing depends on the clock, so the same inputs give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clusterpath.explain.contributions import tree_contributions
+from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
+from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
+from clusterpath.explain.records import Vocabulary, explanation_record
+from clusterpath.explain.settings import ScoringConfig
+from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
+from clusterpath.models.loading import LoadedModel
+from clusterpath.models.pipeline import predict_proba_ordered
+from clusterpath.models.pyfunc import predict_frame
+from clusterpath.models.uncertainty import uncertainty
+
+KEYS = ["cluster_id", "year"]
+CLUSTER_COLUMNS = ["cluster_name", "province", "domain"]
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    scores: pd.DataFrame
+    explanations: pd.DataFrame
+    records: list[dict]
+
+
+def confidence(pred: pd.DataFrame, flags: pd.DataFrame, config: ScoringConfig) -> np.ndarray:
+    """high / medium / low for readers; ``none`` where no recommendation is given."""
+    size = pred["set_size"].to_numpy()
+    top = pred.filter(regex="^p_").max(axis=1).to_numpy()
+    low = (size >= 3) | (flags["flag"].to_numpy() == LOW_TRUST)
+    high = (size == 1) & (top >= config.confidence.high_probability) & ~low
+    out = np.where(high, "high", np.where(low, "low", "medium")).astype(object)
+    out[flags["flag"].to_numpy() == INSUFFICIENT] = "none"
+    return out
+
+
+def _predictions(model: LoadedModel, X: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Path, probabilities, set and runner-up; blank for rows given no recommendation."""
+    pred = uncertainty(predict_frame(model.bundle, X)).drop(columns=["margin", "entropy"])
+    pred["set_size"] = pred["prediction_set"].str.count(r"\|") + 1
+    none = (flags["flag"] == INSUFFICIENT).to_numpy()
+    pred.loc[none, pred.columns.str.startswith("p_")] = np.nan
+    pred.loc[none, ["path", "prediction_set", "runner_up"]] = ""
+    pred.loc[none, "set_size"] = 0
+    return pred
+
+
+def _what_ifs(
+    model: LoadedModel, X: pd.DataFrame, targets: list[str], vocab: Vocabulary, config
+) -> list[WhatIf | None]:
+    estimator, classes = model.bundle["estimator"], model.classes
+    actionable = [i.id for i in vocab.catalogue.indicators if i.actionable]
+    integer = [i.id for i in vocab.catalogue.indicators if i.display == "integer"]
+    space = search_space(estimator, actionable, integer, model.bundle["ranges"], config)
+    frame = X.reindex(columns=list(model.feature_ids))
+    return what_would_change(
+        lambda part: predict_proba_ordered(estimator, part, classes),
+        frame,
+        targets,
+        classes,
+        space,
+        config,
+    )
+
+
+def score_table(
+    features: pd.DataFrame,
+    model: LoadedModel,
+    vocab: Vocabulary,
+    config: ScoringConfig,
+    what_if: bool = True,
+    step: Callable[[str], None] = lambda _stage: None,
+) -> ScoredBatch:
+    """Everything ``clusterpath score`` writes, for the rows of ``features``."""
+    features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    ids, classes = model.feature_ids, model.classes
+    X = features.reindex(columns=list(ids)).astype("float64")
+    flags = trust_flags(X, model.bundle["ranges"], ids, config)
+    pred = _predictions(model, X, flags)
+    step("predict")
+    ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
+    X_ok, keys_ok = X.iloc[ok], features.iloc[ok][KEYS]
+    position = {c: i for i, c in enumerate(classes)}
+    rec = pred["path"].iloc[ok].map(position).to_numpy(int)
+    runner = pred["runner_up"].iloc[ok].map(position).to_numpy(int)
+    contrib = tree_contributions(model.bundle["estimator"], X_ok, classes, ids)
+    step("shap")
+    shap_rec = path_shap(contrib, rec)
+    drivers = ranked_drivers(shap_rec, X_ok, ids, config.top_drivers, +1)
+    holding = ranked_drivers(shap_rec, X_ok, ids, config.holds_back, -1)
+    targets = list(pred["runner_up"].iloc[ok])
+    what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if what_if else [None] * len(ok)
+    step("what-if")
+    scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
+    long = pd.concat(
+        [
+            long_form(contrib, X_ok, keys_ok, rec, "recommended"),
+            long_form(contrib, X_ok, keys_ok, runner, "runner_up"),
+        ],
+        ignore_index=True,
+    ).sort_values(["cluster_id", "year", "role", "feature"], kind="stable", ignore_index=True)
+    records = _records(scores, ok, classes, drivers, holding, what_ifs, vocab)
+    step("explain")
+    return ScoredBatch(scores, long, records)
+
+
+def _named(pred: pd.DataFrame, vocab: Vocabulary) -> pd.DataFrame:
+    """Add the Chinese and English names of the recommended path beside its code."""
+    names = {p.code: p for p in vocab.reference.paths}
+    at = pred.columns.get_loc("path") + 1
+    pred.insert(at, "path_en", pred["path"].map(lambda c: names[c].name_en if c else ""))
+    pred.insert(at, "path_zh", pred["path"].map(lambda c: names[c].name_zh if c else ""))
+    return pred
+
+
+def _scores_frame(features, pred, flags, config, ok, drivers) -> pd.DataFrame:
+    scores = pd.concat(
+        [features[[c for c in KEYS + CLUSTER_COLUMNS if c in features]], pred, flags], axis=1
+    )
+    scores["confidence"] = confidence(pred, flags, config)
+    top = np.full(len(scores), "", dtype=object)
+    top[ok] = [drivers_text(d) for d in drivers]
+    scores["top_drivers"] = top
+    return scores
+
+
+def _records(scores, ok, classes, drivers, holding, what_ifs, vocab) -> list[dict]:
+    rows = scores.to_dict("records")
+    at = {int(r): i for i, r in enumerate(ok)}
+    out = []
+    for r, row in enumerate(rows):
+        i = at.get(r)
+        out.append(
+            explanation_record(
+                vocab,
+                row,
+                classes,
+                drivers[i] if i is not None else [],
+                holding[i] if i is not None else [],
+                what_ifs[i] if i is not None else None,
+            )
+        )
+    return out

@@ -1,0 +1,52 @@
+"""Typed settings of the scoring job (data/models/scoring.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from clusterpath.resources import data_dir
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TrustConfig(_Frozen):
+    lower_quantile: str = "q01"
+    upper_quantile: str = "q99"
+    margin: float = Field(default=0.1, ge=0)
+
+
+class ConfidenceConfig(_Frozen):
+    high_probability: float = Field(default=0.6, gt=0, le=1)
+
+
+class WhatIfConfig(_Frozen):
+    pair_candidates: int = Field(default=4, ge=0)
+    pair_values: int = Field(default=12, ge=1)
+    batch_rows: int = Field(default=200_000, ge=1_000)
+
+
+class ScoringConfig(_Frozen):
+    """What counts as too little data, how many drivers, trust and what-if search limits."""
+
+    version: str
+    min_enterprises: int = Field(ge=1)
+    top_drivers: int = Field(ge=1)
+    holds_back: int = Field(ge=0)
+    trust: TrustConfig
+    confidence: ConfidenceConfig
+    what_if: WhatIfConfig
+    holds_back_passages: tuple[str, ...]
+
+
+def default_scoring_config_path() -> Path:
+    return data_dir() / "models" / "scoring.yaml"
+
+
+def load_scoring_config(path: Path | None = None) -> ScoringConfig:
+    with Path(path or default_scoring_config_path()).open(encoding="utf-8") as fh:
+        return ScoringConfig(**yaml.safe_load(fh))

@@ -1,0 +1,100 @@
+"""Load a served path model through MLflow, with where it came from and what it expects.
+
+Scoring needs more than ``predict``: the fitted estimator (for exact SHAP and the what-if
+search), the training ranges (trust flags), and the registry facts (name, version, run id)
+stamped on every output row. All of it is read from the model MLflow returns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from clusterpath.data.errors import ContractError, Problem
+
+
+class ModelUnavailable(Exception):
+    """The model URI names nothing that can be loaded (no such model, version or alias)."""
+
+
+REGISTERED = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """The model's bundle and provenance (``version`` is '' for an unregistered model)."""
+
+    uri: str
+    bundle: dict[str, Any]
+    name: str
+    version: str
+    run_id: str
+
+    @property
+    def feature_ids(self) -> tuple[str, ...]:
+        return tuple(self.bundle["feature_ids"])
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(self.bundle["classes"])
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A failure to reach the tracking server (left to the caller's retry/exit-3 handling)."""
+    text = str(exc)
+    return "API request to" in text or "Connection" in type(exc).__name__
+
+
+def _registry_facts(uri: str) -> tuple[str, str, str | None]:
+    """(name, version, run id) of a ``models:/name@alias`` or ``models:/name/N`` URI."""
+    match = REGISTERED.match(uri)
+    if not match:
+        return "", "", None
+    client = MlflowClient()
+    if match["alias"]:
+        mv = client.get_model_version_by_alias(match["name"], match["alias"])
+    else:
+        mv = client.get_model_version(match["name"], match["version"])
+    return match["name"], str(mv.version), mv.run_id
+
+
+def load_path_model(uri: str) -> LoadedModel:
+    """Load the pyfunc at ``uri`` and unwrap the clusterpath bundle it serves."""
+    try:
+        name, version, run_id = _registry_facts(uri)
+        pyfunc = mlflow.pyfunc.load_model(uri)
+    except (MlflowException, OSError) as exc:
+        if _unreachable(exc):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelUnavailable(f"cannot load model {uri}: {first}") from None
+    unwrapped = pyfunc.unwrap_python_model()
+    bundle = getattr(unwrapped, "bundle", None)
+    if bundle is None:
+        raise ContractError([Problem(uri, "is not a clusterpath path model (no bundle)")])
+    run_id = run_id or pyfunc.metadata.run_id or ""
+    return LoadedModel(uri, bundle, name or uri, version, run_id)
+
+
+def check_catalogue(model: LoadedModel, catalogue_ids: tuple[str, ...], version: str) -> None:
+    """Refuse a model whose indicators differ from the current catalogue, naming them."""
+    expected, have = set(model.feature_ids), set(catalogue_ids)
+    if expected == have:
+        return
+    only_model = sorted(expected - have)
+    only_catalogue = sorted(have - expected)
+    raise ContractError(
+        [
+            Problem(
+                model.uri,
+                f"model was trained on catalogue {model.bundle.get('catalogue_version', '?')}, "
+                f"this is {version}: features only in the model {only_model}, "
+                f"only in the catalogue {only_catalogue}",
+            )
+        ]
+    )

@@ -1,0 +1,145 @@
+"""Job: extract (or indicator table) and a registered model in; scores and explanations out.
+
+Wiring only: read the inputs, load the model through MLflow, call ``explain.batch`` and
+write every output into one folder that replaces the previous one in a single step, so a
+failure or a kill at any point leaves the previous outputs whole.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import Progress
+
+from clusterpath.data.errors import ContractError, Problem
+from clusterpath.data.policy import load_policy_corpus
+from clusterpath.data.readers import load_extract
+from clusterpath.data.reference import load_reference
+from clusterpath.explain.batch import ScoredBatch, score_table
+from clusterpath.explain.records import Vocabulary
+from clusterpath.explain.settings import ScoringConfig, load_scoring_config
+from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.loading import LoadedModel, check_catalogue, load_path_model
+from clusterpath.pipelines.inputs import load_features
+from clusterpath.storage import atomic_dir
+
+OUTPUTS = ("scores.parquet", "scores.csv", "explanations.parquet", "explanations.json")
+MARKER = ".clusterpath-scores"
+CLUSTER_COLUMNS = {"firms": ["cluster_id"], "links": ["year"]}
+
+
+def check_out_dir(out: Path) -> None:
+    """The output folder is replaced whole: refuse one that holds anything else."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ContractError([Problem(str(out), "exists and is not a folder")])
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in {*OUTPUTS, MARKER})
+    if foreign:
+        raise ContractError(
+            [
+                Problem(
+                    str(out),
+                    f"holds files that are not scoring outputs ({', '.join(foreign[:5])}); "
+                    "give an empty folder or a previous scores folder",
+                )
+            ]
+        )
+
+
+def cluster_table(folder: Path) -> tuple[pd.DataFrame, str]:
+    """Cluster names, provinces and domains (for reports), and the extract's fingerprint."""
+    extract = load_extract(
+        folder,
+        columns={**CLUSTER_COLUMNS, "clusters": ["cluster_id", "name", "province", "domain"]},
+    )
+    clusters = extract.clusters.rename(columns={"name": "cluster_name"})
+    return clusters[["cluster_id", "cluster_name", "province", "domain"]], extract.fingerprint
+
+
+def stamp(batch: ScoredBatch, model: LoadedModel, fingerprint: str, version: str) -> None:
+    """Provenance columns on every scores row; ``scored_at`` is the only varying one."""
+    scored_at = datetime.now(UTC).isoformat(timespec="seconds")
+    batch.scores["model_name"] = model.name
+    batch.scores["model_version"] = model.version
+    batch.scores["run_id"] = model.run_id
+    batch.scores["extract_fingerprint"] = fingerprint
+    batch.scores["catalogue_version"] = version
+    batch.scores["scored_at"] = scored_at
+
+
+def explanations_document(batch: ScoredBatch, model: LoadedModel, vocab: Vocabulary) -> dict:
+    first = batch.scores.iloc[0] if len(batch.scores) else {}
+    return {
+        "model": {
+            "uri": model.uri,
+            "name": model.name,
+            "version": model.version,
+            "run_id": model.run_id,
+        },
+        "extract_fingerprint": first.get("extract_fingerprint", ""),
+        "catalogue_version": vocab.catalogue.version,
+        "scored_at": first.get("scored_at", ""),
+        "paper": vocab.corpus.source.title,
+        "cluster_years": batch.records,
+    }
+
+
+def write_outputs(batch: ScoredBatch, document: dict, out: Path) -> None:
+    with atomic_dir(out) as tmp:
+        batch.scores.to_parquet(tmp / "scores.parquet", index=False)
+        batch.scores.to_csv(tmp / "scores.csv", index=False, encoding="utf-8-sig")
+        batch.explanations.to_parquet(tmp / "explanations.parquet", index=False)
+        text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
+        (tmp / "explanations.json").write_text(text, encoding="utf-8")
+        (tmp / MARKER).write_text("outputs of clusterpath score\n", encoding="utf-8")
+
+
+def summary_line(scores: pd.DataFrame) -> str:
+    given = scores[scores["path"] != ""]
+    per_path = ", ".join(f"{p} {n}" for p, n in given["path"].value_counts().sort_index().items())
+    flagged = scores["flag"].value_counts()
+    return (
+        f"scored {len(scores):,} cluster-years ({scores['cluster_id'].nunique():,} clusters): "
+        f"{per_path or 'none recommended'}; flagged low_trust {flagged.get('low_trust', 0)}, "
+        f"insufficient_data {flagged.get('insufficient_data', 0)}"
+    )
+
+
+def run_score(
+    folder: Path,
+    model_uri: str,
+    out: Path,
+    features_file: Path | None = None,
+    config: ScoringConfig | None = None,
+    what_if: bool = True,
+    console: Console | None = None,
+) -> ScoredBatch:
+    """Score, explain and write; see ``clusterpath score --help``."""
+    console = console or Console(quiet=True)
+    config = config or load_scoring_config()
+    check_out_dir(out)
+    catalogue = load_catalogue()
+    vocab = Vocabulary(
+        catalogue, load_policy_corpus(), load_reference(), config.holds_back_passages
+    )
+    clusters, fingerprint = cluster_table(folder)
+    model = load_path_model(model_uri)
+    check_catalogue(model, catalogue.ids, catalogue.version)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scoring", total=5)
+        features = load_features(folder, features_file, fingerprint)
+        bar.advance(task)
+        features = features.merge(clusters, on="cluster_id", how="left")
+        batch = score_table(
+            features, model, vocab, config, what_if, step=lambda _s: bar.advance(task)
+        )
+    stamp(batch, model, fingerprint, catalogue.version)
+    write_outputs(batch, explanations_document(batch, model, vocab), out)
+    console.print(summary_line(batch.scores))
+    console.print(f"wrote {out}/: {', '.join(OUTPUTS)} (model {model.name} v{model.version})")
+    return batch

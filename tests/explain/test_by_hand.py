@@ -1,0 +1,95 @@
+"""Units, trust flags and driver ranking on inputs small enough to check by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clusterpath.explain.contributions import Contributions
+from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
+from clusterpath.explain.settings import load_scoring_config
+from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, join_reasons, trust_flags
+from clusterpath.explain.units import describe_change, format_value
+from clusterpath.features.catalogue import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def test_values_print_in_their_own_units(catalogue):
+    rd = catalogue.get("rd_intensity")
+    assert format_value(0.021, rd) == "2.1 %"
+    assert format_value(float("nan"), rd, "zh") == "无数据"
+    bodies = catalogue.get("n_research_bodies")
+    assert format_value(12.0, bodies, "en") == "12 organisations"
+    assert format_value(12.0, bodies, "zh") == "12 家"
+    lq = catalogue.get("location_quotient")
+    assert format_value(1.804, lq) == "1.8"
+
+
+def test_changes_read_as_sentences(catalogue):
+    rd = catalogue.get("rd_intensity")
+    assert describe_change(rd, 0.021, 0.034) == "raise R&D intensity from 2.1 % to 3.4 %"
+    assert describe_change(rd, 0.034, 0.021, "zh") == "将研发强度从3.4 %降低到2.1 %"
+
+
+def test_trust_flags_by_hand():
+    config = load_scoring_config()
+    ranges = {
+        "rd_intensity": {"min": 0.0, "max": 0.1, "missing_share": 0.0},
+        "n_enterprises": {"min": 10.0, "max": 200.0, "missing_share": 0.0},
+    }
+    X = pd.DataFrame(
+        {
+            "rd_intensity": [0.05, 0.2, np.nan, 0.05],
+            "n_enterprises": [50.0, 50.0, 50.0, 4.0],
+        }
+    )
+    flags = trust_flags(X, ranges, ["rd_intensity", "n_enterprises"], config)
+    assert list(flags["flag"]) == ["", LOW_TRUST, LOW_TRUST, INSUFFICIENT]
+    # band: [0 - 0.05 * 0.1, 0.1 + 0.05 * 0.1] = [-0.005, 0.105]
+    assert flags["flag_reason"][1] == "rd_intensity 0.2 > 0.105"
+    assert "never missing" in flags["flag_reason"][2]
+    assert flags["flag_reason"][3] == "4 enterprises (at least 10 needed)"
+
+
+def test_reasons_join_without_empty_parts():
+    parts = [np.array(["a", "", ""], dtype=object), np.array(["b", "c", ""], dtype=object)]
+    assert list(join_reasons(parts, 3)) == ["a; b", "c", ""]
+
+
+def _contributions() -> Contributions:
+    # 2 rows, 2 paths, 3 features
+    values = np.array(
+        [
+            [[0.5, -0.2, 0.1], [-0.5, 0.2, 0.0]],
+            [[0.0, 0.3, -0.4], [0.1, -0.1, 0.6]],
+        ]
+    )
+    return Contributions(values, np.zeros((2, 2)), ("a", "b"), ("f1", "f2", "f3"))
+
+
+def test_drivers_rank_by_sign_and_skip_zero():
+    contrib = _contributions()
+    X = pd.DataFrame({"f1": [1.0, 2.0], "f2": [3.0, 4.0], "f3": [5.0, 6.0]})
+    shap = path_shap(contrib, np.array([0, 1]))  # row 0 on path a, row 1 on path b
+    assert shap.tolist() == [[0.5, -0.2, 0.1], [0.1, -0.1, 0.6]]
+    pro = ranked_drivers(shap, X, contrib.feature_ids, 2, +1)
+    con = ranked_drivers(shap, X, contrib.feature_ids, 2, -1)
+    assert [(d.feature, d.value) for d in pro[0]] == [("f1", 1.0), ("f3", 5.0)]
+    assert [d.feature for d in pro[1]] == ["f3", "f1"]
+    assert [d.feature for d in con[0]] == ["f2"]
+    assert drivers_text(pro[0]) == "f1 +0.500; f3 +0.100"
+
+
+def test_long_form_has_one_row_per_feature_and_role():
+    contrib = _contributions()
+    X = pd.DataFrame({"f1": [1.0, 2.0], "f2": [3.0, 4.0], "f3": [5.0, 6.0]})
+    keys = pd.DataFrame({"cluster_id": ["C1", "C2"], "year": [2020, 2021]})
+    table = long_form(contrib, X, keys, np.array([1, 0]), "runner_up")
+    assert len(table) == 6
+    row = table[(table.cluster_id == "C2") & (table.feature == "f3")].iloc[0]
+    assert (row.path, row.value, row.shap, row.role) == ("a", 6.0, -0.4, "runner_up")

@@ -1,0 +1,185 @@
+"""The scoring job end to end: a simulated extract, a registered model, every output file."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from clusterpath.cli import app
+from clusterpath.data.errors import ContractError
+from clusterpath.data.policy import load_policy_corpus
+from clusterpath.data.readers import load_extract
+from clusterpath.data.reference import load_reference
+from clusterpath.data.simulator import SimulationConfig, write_extract
+from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.config import load_model_config
+from clusterpath.pipelines import score as score_job
+from clusterpath.pipelines.features import build_features, write_features
+from clusterpath.pipelines.score import OUTPUTS, run_score
+from tests.model_store import log_to_sqlite_store, small_bundle, tracking_to
+
+pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(extract folder, features file, tracking URI, model URI)."""
+    root = tmp_path_factory.mktemp("score")
+    folder = root / "extract"
+    write_extract(SimulationConfig(n_clusters=40, years=(2021, 2022), seed=3), folder)
+    features = build_features(folder)
+    features_file = root / "features.parquet"
+    write_features(features, features_file)
+    ids = load_catalogue().ids
+    labels = load_extract(folder).labels
+    bundle = small_bundle(
+        features, labels, load_model_config(), ids, load_reference().path_codes, 40
+    )
+    stored = log_to_sqlite_store(bundle, root, features[list(ids)].head(3), "clusterpath")
+    return folder, features_file, stored.tracking_uri, stored.registered_uri
+
+
+def _score(setup, out, **kwargs):
+    folder, features_file, uri, model = setup
+    with tracking_to(uri):
+        return run_score(folder, model, out, features_file, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def scored(setup, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "scores"
+    batch = _score(setup, out)
+    return out, batch
+
+
+def test_every_output_is_written(scored):
+    out, _ = scored
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(OUTPUTS)
+    scores = pd.read_parquet(out / "scores.parquet")
+    assert len(scores) == 80
+    assert scores[["cluster_id", "year"]].duplicated().sum() == 0
+    given = scores[scores["path"] != ""]
+    probabilities = given.filter(regex="^p_")
+    assert probabilities.shape[1] == 5
+    assert (probabilities.sum(axis=1) - 1).abs().max() < 1e-9
+    assert set(scores["model_version"]) == {"1"}
+    assert set(scores["confidence"]) <= {"high", "medium", "low", "none"}
+
+
+def test_csv_opens_in_excel_with_chinese(scored):
+    out, _ = scored
+    raw = (out / "scores.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    csv = pd.read_csv(out / "scores.csv", encoding="utf-8-sig")
+    parquet = pd.read_parquet(out / "scores.parquet")
+    assert list(csv["cluster_name"]) == list(parquet["cluster_name"])
+    assert csv["path_zh"].dropna().str.contains("型").all()
+
+
+def test_same_inputs_give_identical_rows(setup, scored, tmp_path):
+    out, _ = scored
+    again = tmp_path / "again"
+    _score(setup, again)
+    a = pd.read_parquet(out / "scores.parquet").drop(columns="scored_at")
+    b = pd.read_parquet(again / "scores.parquet").drop(columns="scored_at")
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "explanations.parquet"),
+        pd.read_parquet(again / "explanations.parquet"),
+    )
+    doc_a = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    doc_b = json.loads((again / "explanations.json").read_text(encoding="utf-8"))
+    assert doc_a.pop("scored_at") and doc_b.pop("scored_at")
+    assert doc_a == doc_b
+
+
+def test_explanations_cite_the_paper_and_match_the_shap_table(scored):
+    out, _ = scored
+    doc = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    corpus = load_policy_corpus()
+    long = pd.read_parquet(out / "explanations.parquet")
+    checked = 0
+    for record in doc["cluster_years"]:
+        if record["recommendation"] is None:
+            assert record["flag"] == "insufficient_data" and record["drivers"] == []
+            continue
+        code = record["recommendation"]["code"]
+        assert record["policy"]["id"] == corpus.for_path(code).id
+        assert record["policy"]["text"] == corpus.for_path(code).text
+        for driver in record["drivers"]:
+            assert driver["shap"] > 0 and driver["passages"]
+            row = long[
+                (long.cluster_id == record["cluster_id"])
+                & (long.year == record["year"])
+                & (long.role == "recommended")
+                & (long.feature == driver["feature"])
+            ]
+            assert row["shap"].item() == pytest.approx(driver["shap"])
+            checked += 1
+        for against in record["holds_back"]:
+            assert against["shap"] < 0
+            assert all(p["id"].startswith("3.1") for p in against["support_passages"])
+    assert checked > 0
+
+
+def test_few_enterprises_get_no_recommendation(setup, tmp_path):
+    folder, features_file, uri, model = setup
+    features = pd.read_parquet(features_file)
+    features.loc[0, "n_enterprises"] = 3
+    small = tmp_path / "features.parquet"
+    features.to_parquet(small)
+    with tracking_to(uri):
+        batch = run_score(folder, model, tmp_path / "out", small, what_if=False)
+    row = batch.scores.set_index(["cluster_id", "year"]).loc[
+        (features.loc[0, "cluster_id"], features.loc[0, "year"])
+    ]
+    assert row["flag"] == "insufficient_data" and row["path"] == "" and row["confidence"] == "none"
+    assert pd.isna(row.filter(regex="^p_")).all()
+
+
+def test_failure_while_writing_leaves_previous_outputs_whole(setup, scored, tmp_path, monkeypatch):
+    out, _ = scored
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(score_job.json, "dumps", broken)
+    with pytest.raises(OSError):
+        _score(setup, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in out.parent.iterdir() if p.name.endswith((".tmp", ".old"))] == []
+
+
+def test_refuses_a_folder_with_other_files(setup, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ContractError, match=r"notes\.txt"):
+        _score(setup, tmp_path)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def _cli(setup, *args):
+    _, _, uri, _ = setup
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    return CliRunner().invoke(app, ["score", *map(str, args)], env=env)
+
+
+def test_cli_exit_codes(setup, tmp_path):
+    folder, features_file, _, model = setup
+    ok = _cli(
+        setup, folder, "--model", model, "--features", features_file, "--out", tmp_path / "a"
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "scored 80 cluster-years" in ok.output
+    missing = _cli(setup, folder, "--model", "models:/nothing@champion", "--out", tmp_path / "b")
+    assert missing.exit_code == 3
+    assert "nothing" in missing.output
+    other = tmp_path / "other.parquet"
+    pd.read_parquet(features_file).assign(extract_fingerprint="0000").to_parquet(other)
+    bad = _cli(setup, folder, "--model", model, "--features", other, "--out", tmp_path / "c")
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
