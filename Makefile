@@ -24,10 +24,11 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 env: $(VENV)/.synced
 
 demo: env
-	$(CLI) simulate --out $(DEMO_DATA) --clusters 120 --years 2019-2023 --seed 0
+	$(CLI) simulate --out $(DEMO_DATA) --clusters 300 --years 2019-2023 --seed 0
 	$(CLI) validate $(DEMO_DATA)
 	$(CLI) features $(DEMO_DATA) --out $(DEMO_DATA)/features.parquet
 	$(CLI) train $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --register
+	$(CLI) score $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --out $(DEMO_DATA)/scores
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks

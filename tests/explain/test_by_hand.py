@@ -89,7 +89,13 @@ def test_long_form_has_one_row_per_feature_and_role():
     contrib = _contributions()
     X = pd.DataFrame({"f1": [1.0, 2.0], "f2": [3.0, 4.0], "f3": [5.0, 6.0]})
     keys = pd.DataFrame({"cluster_id": ["C1", "C2"], "year": [2020, 2021]})
-    table = long_form(contrib, X, keys, np.array([1, 0]), "runner_up")
-    assert len(table) == 6
-    row = table[(table.cluster_id == "C2") & (table.feature == "f3")].iloc[0]
-    assert (row.path, row.value, row.shap, row.role) == ("a", 6.0, -0.4, "runner_up")
+    table = long_form(
+        contrib, X, keys, {"recommended": np.array([0, 1]), "runner_up": np.array([1, 0])}
+    )
+    assert len(table) == 12
+    assert list(table["role"][:6]) == ["recommended"] * 3 + ["runner_up"] * 3
+    assert list(table["feature"][:3]) == ["f1", "f2", "f3"]
+    row = table[(table.cluster_id == "C2") & (table.feature == "f3") & (table.role == "runner_up")]
+    assert (row.path.item(), row.value.item(), row.shap.item()) == ("a", 6.0, -0.4)
+    first = table[(table.cluster_id == "C1") & (table.role == "recommended")]
+    assert list(first["shap"]) == [0.5, -0.2, 0.1] and set(first["path"]) == {"a"}

@@ -104,13 +104,7 @@ def score_table(
     what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if what_if else [None] * len(ok)
     step("what-if")
     scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
-    long = pd.concat(
-        [
-            long_form(contrib, X_ok, keys_ok, rec, "recommended"),
-            long_form(contrib, X_ok, keys_ok, runner, "runner_up"),
-        ],
-        ignore_index=True,
-    ).sort_values(["cluster_id", "year", "role", "feature"], kind="stable", ignore_index=True)
+    long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
     records = _records(scores, ok, classes, drivers, holding, what_ifs, vocab)
     step("explain")
     return ScoredBatch(scores, long, records)

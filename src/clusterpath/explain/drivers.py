@@ -37,16 +37,16 @@ def ranked_drivers(
     signed = shap * sign
     order = np.argsort(-signed, axis=1, kind="stable")[:, :n]
     values = X.reindex(columns=list(feature_ids)).to_numpy(float)
-    out: list[list[Driver]] = []
-    for row, picks in enumerate(order):
-        out.append(
-            [
-                Driver(feature_ids[j], float(values[row, j]), float(shap[row, j]))
-                for j in picks
-                if signed[row, j] > 0
-            ]
-        )
-    return out
+    columns = (
+        order.tolist(),
+        np.take_along_axis(values, order, axis=1).tolist(),
+        np.take_along_axis(shap, order, axis=1).tolist(),
+        (np.take_along_axis(signed, order, axis=1) > 0).tolist(),
+    )
+    return [
+        [Driver(feature_ids[j], v, s) for j, v, s, keep in zip(*row, strict=True) if keep]
+        for row in zip(*columns, strict=True)
+    ]
 
 
 def drivers_text(drivers: list[Driver]) -> str:
@@ -58,22 +58,34 @@ def long_form(
     contrib: Contributions,
     X: pd.DataFrame,
     keys: pd.DataFrame,
-    path_index: np.ndarray,
-    role: str,
+    roles: dict[str, np.ndarray],
 ) -> pd.DataFrame:
-    """One row per (cluster-year, feature) for the given path of each row: the long table."""
-    n, f = len(path_index), len(contrib.feature_ids)
-    shap = path_shap(contrib, path_index)
+    """One row per (cluster-year, role, feature): each role names a path per row.
+
+    Rows come out already ordered by cluster-year, then role, then catalogue feature order,
+    so no sort is needed; repeated strings are categoricals (cheap in memory and Parquet).
+    """
+    n, f, r = len(keys), len(contrib.feature_ids), len(roles)
     values = X.reindex(columns=list(contrib.feature_ids)).to_numpy(float)
-    classes = np.asarray(contrib.classes, dtype=object)
+    shap = np.stack([path_shap(contrib, idx) for idx in roles.values()], axis=1)
+    path_codes = np.stack(list(roles.values()), axis=1)
+    cluster = pd.Categorical(keys["cluster_id"].astype(str))
+
+    def expand(codes: np.ndarray, inner: int) -> np.ndarray:
+        return np.repeat(codes, inner)
+
     return pd.DataFrame(
         {
-            "cluster_id": np.repeat(keys["cluster_id"].to_numpy(object), f),
-            "year": np.repeat(keys["year"].to_numpy(), f),
-            "role": role,
-            "path": np.repeat(classes[path_index], f),
-            "feature": np.tile(np.asarray(contrib.feature_ids, dtype=object), n),
-            "value": values.ravel(),
+            "cluster_id": pd.Categorical.from_codes(
+                expand(cluster.codes, r * f), cluster.categories
+            ),
+            "year": expand(keys["year"].to_numpy(), r * f),
+            "role": pd.Categorical.from_codes(np.tile(expand(np.arange(r), f), n), list(roles)),
+            "path": pd.Categorical.from_codes(expand(path_codes.ravel(), f), contrib.classes),
+            "feature": pd.Categorical.from_codes(
+                np.tile(np.arange(f), n * r), contrib.feature_ids
+            ),
+            "value": np.repeat(values, r, axis=0).ravel(),
             "shap": shap.ravel(),
         }
     )

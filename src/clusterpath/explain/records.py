@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from clusterpath.data.policy import Passage, PolicyCorpus
 from clusterpath.data.reference import Reference
@@ -30,6 +31,40 @@ class Vocabulary:
     reference: Reference
     holds_back_passages: tuple[str, ...]
 
+    @cached_property
+    def indicators(self) -> dict[str, dict]:
+        """Per indicator, the part of a driver record that never changes (built once)."""
+        return {
+            ind.id: {
+                "feature": ind.id,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "unit": ind.unit,
+                "passages": [passage_ref(self.corpus.get(p)) for p in ind.passages],
+                "support": [
+                    passage_ref(self.corpus.get(p), with_text=True)
+                    for p in ind.passages
+                    if p in self.holds_back_passages
+                ],
+                "meta": ind,
+            }
+            for ind in self.catalogue.indicators
+        }
+
+    @cached_property
+    def policies(self) -> dict[str, dict]:
+        return {
+            p.code: passage_ref(self.corpus.for_path(p.code), with_text=True)
+            for p in self.reference.paths
+        }
+
+    @cached_property
+    def path_refs(self) -> dict[str, dict]:
+        return {
+            p.code: {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en}
+            for p in self.reference.paths
+        }
+
 
 def _number(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
@@ -48,15 +83,13 @@ def passage_ref(passage: Passage, with_text: bool = False) -> dict:
 
 
 def path_ref(vocab: Vocabulary, code: str | None) -> dict | None:
-    if code is None:
-        return None
-    path = vocab.reference.path(code)
-    return {"code": code, "name_zh": path.name_zh, "name_en": path.name_en}
+    return None if code is None else dict(vocab.path_refs[code])
 
 
 def driver_record(vocab: Vocabulary, driver: Driver, holding_back: bool = False) -> dict:
     """A driver with its names, unit, formatted value and the passages it bears on."""
-    ind = vocab.catalogue.get(driver.feature)
+    static = vocab.indicators[driver.feature]
+    ind = static["meta"]
     record = {
         "feature": driver.feature,
         "name_zh": ind.name_zh,
@@ -66,13 +99,10 @@ def driver_record(vocab: Vocabulary, driver: Driver, holding_back: bool = False)
         "value_zh": format_value(driver.value, ind, "zh"),
         "value_en": format_value(driver.value, ind, "en"),
         "shap": driver.shap,
-        "passages": [passage_ref(vocab.corpus.get(p)) for p in ind.passages],
+        "passages": static["passages"],
     }
     if holding_back:
-        support = [p for p in ind.passages if p in vocab.holds_back_passages]
-        record["support_passages"] = [
-            passage_ref(vocab.corpus.get(p), with_text=True) for p in support
-        ]
+        record["support_passages"] = static["support"]
     return record
 
 
@@ -81,7 +111,7 @@ def what_if_record(vocab: Vocabulary, what_if: WhatIf | None) -> dict | None:
         return None
     changes = []
     for change in what_if.changes:
-        ind = vocab.catalogue.get(change.feature)
+        ind = vocab.indicators[change.feature]["meta"]
         changes.append(
             {
                 "feature": change.feature,
@@ -124,6 +154,6 @@ def explanation_record(
         "flag_reason": row["flag_reason"],
         "drivers": [driver_record(vocab, d) for d in drivers],
         "holds_back": [driver_record(vocab, d, holding_back=True) for d in holds_back],
-        "policy": passage_ref(vocab.corpus.for_path(path), with_text=True) if path else None,
+        "policy": vocab.policies[path] if path else None,
         "what_would_change": what_if_record(vocab, what_if),
     }

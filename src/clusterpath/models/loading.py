@@ -34,6 +34,7 @@ class LoadedModel:
     name: str
     version: str
     run_id: str
+    metrics: dict[str, float]
 
     @property
     def feature_ids(self) -> tuple[str, ...]:
@@ -78,7 +79,17 @@ def load_path_model(uri: str) -> LoadedModel:
     if bundle is None:
         raise ContractError([Problem(uri, "is not a clusterpath path model (no bundle)")])
     run_id = run_id or pyfunc.metadata.run_id or ""
-    return LoadedModel(uri, bundle, name or uri, version, run_id)
+    return LoadedModel(uri, bundle, name or uri, version, run_id, run_metrics(run_id))
+
+
+def run_metrics(run_id: str) -> dict[str, float]:
+    """The training run's metrics (evaluation figures quoted in reports); {} if none."""
+    if not run_id:
+        return {}
+    try:
+        return dict(sorted(MlflowClient().get_run(run_id).data.metrics.items()))
+    except MlflowException:
+        return {}
 
 
 def check_catalogue(model: LoadedModel, catalogue_ids: tuple[str, ...], version: str) -> None:

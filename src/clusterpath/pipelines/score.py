@@ -80,6 +80,7 @@ def explanations_document(batch: ScoredBatch, model: LoadedModel, vocab: Vocabul
             "name": model.name,
             "version": model.version,
             "run_id": model.run_id,
+            "training_metrics": model.metrics,
         },
         "extract_fingerprint": first.get("extract_fingerprint", ""),
         "catalogue_version": vocab.catalogue.version,
