@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
@@ -88,3 +89,18 @@ def log_to_sqlite_store(
             MlflowClient().set_registered_model_alias(register_as, alias, version.version)
             registered = f"models:/{register_as}@{alias}"
     return StoredModel(uri, info.model_uri, registered)
+
+
+def assert_same_predictions(
+    got: pd.DataFrame, expected: pd.DataFrame, path_codes: Sequence[str]
+) -> None:
+    """Same paths and prediction sets, and probabilities equal to 1e-9, row by row."""
+    assert list(got["path"]) == list(expected["path"])
+    assert list(got["prediction_set"]) == list(expected["prediction_set"])
+    probabilities = [f"p_{code}" for code in path_codes]
+    np.testing.assert_allclose(
+        got[probabilities].to_numpy(dtype=float),
+        expected[probabilities].to_numpy(dtype=float),
+        rtol=0,
+        atol=1e-9,
+    )

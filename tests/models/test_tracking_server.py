@@ -9,12 +9,6 @@ worse model through the CLI and checks that it does not take the champion alias.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import mlflow
@@ -27,6 +21,7 @@ from clusterpath.cli import app
 from clusterpath.models.training import LIGHTGBM
 from clusterpath.pipelines.train import run_train
 from tests.models.conftest import write_config
+from tests.processes import VENV_BIN, free_port, running_server
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,21 +31,14 @@ pytestmark = [
 MODEL = "clusterpath"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     env.pop("MLFLOW_TRACKING_URI", None)
-    log = (root / "server.log").open("wb")
     command = [
-        str(Path(sys.executable).with_name("mlflow")),
+        str(VENV_BIN / "mlflow"),
         "server",
         "--backend-store-uri",
         f"sqlite:///{root / 'mlflow.db'}",
@@ -63,35 +51,11 @@ def mlflow_server(tmp_path_factory):
         "--workers",
         "1",
     ]
-    server = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"mlflow server exited: {(root / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("mlflow server did not answer /health within 90 s")
-            time.sleep(0.5)
-        yield uri
+        with running_server(command, f"{uri}/health", root / "server.log", env, timeout=90):
+            yield uri
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-        log.close()
         mlflow.set_tracking_uri(None)
 
 
