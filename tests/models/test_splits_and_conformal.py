@@ -122,3 +122,12 @@ def test_conformal_coverage_on_exchangeable_data_is_near_target(method, seed):
     report = coverage_report(member, test_y, CLASSES)
     assert report["coverage"] == pytest.approx(target, abs=0.03)
     assert member.sum(axis=1).min() >= 1
+
+
+def test_folds_when_no_path_has_as_many_rows_as_folds():
+    # a: 4 rows, b: 1 row, 5 folds: stratifying is impossible, grouping still holds.
+    y = pd.Series(["a", "a", "a", "a", "b"])
+    groups = pd.Series([f"G{i}" for i in range(5)])
+    folds = grouped_folds(y, groups, 5, 0)
+    assert sorted(int(i) for _, test in folds for i in test) == [0, 1, 2, 3, 4]
+    assert all(len(test) == 1 for _, test in folds)

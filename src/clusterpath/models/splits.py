@@ -2,7 +2,9 @@
 
 Years of one cluster are near-copies of each other; letting them straddle a split would grade
 a model on rows it has effectively seen. Every split here is a StratifiedGroupKFold with
-``cluster_id`` as the group, so the paths stay balanced across sides where the data allow.
+``cluster_id`` as the group, so the paths stay balanced across sides where the data allow;
+when every path has fewer rows than folds, stratifying is impossible and a shuffled
+GroupKFold keeps the one rule that matters.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -21,7 +23,12 @@ def grouped_folds(y: pd.Series, groups: pd.Series, n_splits: int, seed: int) -> 
     n_groups = pd.Series(groups).nunique()
     if n_groups < n_splits:
         raise ValueError(f"{n_groups} clusters cannot be split into {n_splits} grouped folds")
-    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    stratifiable = pd.Series(y).value_counts().max() >= n_splits
+    splitter = (
+        StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        if stratifiable
+        else GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    )
     with warnings.catch_warnings():
         # A rare path with fewer clusters than folds is expected in small extracts.
         warnings.filterwarnings(
