@@ -8,7 +8,9 @@ system), flushed to disk, then renamed over the target in one step.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +24,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it to ``target`` if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    sweep_stale(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=_scratch(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -42,7 +45,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    sweep_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_scratch(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         old = None
@@ -57,6 +61,37 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _scratch(target: Path) -> str:
+    """``.<name>.<pid>.``: the process id lets a later run clear what a killed one left."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def sweep_stale(target: Path) -> None:
+    """Delete the scratch copies beside ``target`` whose process no longer runs (a job killed
+    with SIGKILL cannot clean up). ``.old`` folders are left alone: a kill between the two
+    renames of ``atomic_dir`` leaves the previous outputs there, and only there."""
+    stem = f".{target.name}."
+    scratch = re.compile(r"(\d+)\.[^.]+\.tmp")
+    for sibling in target.parent.glob(glob.escape(stem) + "*.tmp"):
+        found = scratch.fullmatch(sibling.name[len(stem) :])
+        if found is None or _running(int(found.group(1))):
+            continue
+        if sibling.is_dir():
+            shutil.rmtree(sibling, ignore_errors=True)
+        else:
+            sibling.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process; not a process id
+        return True
+    return True
 
 
 def _fsync_file(path: Path) -> None:

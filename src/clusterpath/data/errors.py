@@ -7,6 +7,18 @@ from dataclasses import dataclass
 
 MAX_EXAMPLES = 5
 
+# Messages written by more than one checker (pandas frames, SQL over Parquet files).
+NOT_FINITE = "not a finite number"
+MISSING_VALUE = "missing value"
+DUPLICATE_KEY = "duplicate key"
+EMPTY_TABLE = "table is empty"
+REQUIRED_MISSING = "required column missing"
+FOUNDED_LATE = "founded after the observation year"
+UNKNOWN_CLUSTER = "cluster_id not in the clusters table"
+SELF_LINK = "link from a firm to itself"
+UNKNOWN_FIRM = "firm_id not in firms for that year"
+NO_MEMBERS = "no row belongs to a cluster (every cluster_id is empty): nothing to compute"
+
 
 @dataclass(frozen=True)
 class Problem:

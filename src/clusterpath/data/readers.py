@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec, build_contract
-from clusterpath.data.errors import ContractError, Problem, rows_of
+from clusterpath.data.errors import (
+    NOT_FINITE,
+    REQUIRED_MISSING,
+    ContractError,
+    Problem,
+    rows_of,
+)
 from clusterpath.data.reference import Reference, load_reference
 
 SUFFIXES = (".parquet", ".csv")
@@ -90,14 +96,12 @@ def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
         present = pq.read_schema(path).names
         wanted = [c for c in present if columns is None or c in columns]
         return pq.read_table(path, columns=wanted).to_pandas(types_mapper=_arrow_strings)
-    return pd.read_csv(
-        path,
-        dtype=TEXT,
-        keep_default_na=False,
-        na_values=[""],
-        encoding="utf-8-sig",
-        usecols=None if columns is None else (lambda c: c in columns),
+    # Every column is read: with ``usecols`` pandas skips its check that no line has more
+    # fields than the header, and a ragged line (a stray comma) would pass unnoticed.
+    frame = pd.read_csv(
+        path, dtype=TEXT, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
     )
+    return frame if columns is None else frame[[c for c in frame.columns if c in columns]]
 
 
 def read_raw(
@@ -115,12 +119,15 @@ def read_raw(
         return None, [Problem(path.name, f"cannot be read: {detail}")]
 
 
-def _coerce_string(values: pd.Series, spec: ColumnSpec) -> pd.Series:
+def _coerce_string(values: pd.Series, spec: ColumnSpec, strip: bool) -> pd.Series:
+    """Text as the contract reads it: CSV cells lose surrounding blanks (hand-edited text),
+    Parquet text is taken as written (as the SQL checks of large Parquet extracts take it);
+    empty text is missing either way."""
     if not isinstance(values.dtype, pd.StringDtype):
         if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")
         values = values.astype(TEXT)
-    out = values.str.strip()
+    out = values.str.strip() if strip else values
     out = out.mask(out == "")
     if spec.name == "industry_code":
         short = (out.str.len() == 1) & out.str.isdigit()
@@ -150,7 +157,7 @@ def _coerce_number(
         problems.append(
             Problem(
                 file,
-                "not a finite number",
+                NOT_FINITE,
                 spec.name,
                 rows_of(np.flatnonzero(infinite)),
                 int(infinite.sum()),
@@ -204,17 +211,19 @@ def _coerce_bool(
 def coerce_table(
     frame: pd.DataFrame, spec: TableSpec, file: str
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Give each contract column its contract type; report columns missing or unconvertible."""
+    """Give each contract column its contract type; report columns missing or unconvertible.
+
+    ``file`` is the file's name: text is stripped only when it is a CSV file."""
     problems: list[Problem] = []
     frame = frame.reset_index(drop=True)
     for col in spec.columns:
         if col.name not in frame.columns:
             if col.required:
-                problems.append(Problem(file, "required column missing", col.name))
+                problems.append(Problem(file, REQUIRED_MISSING, col.name))
             continue
         values = frame[col.name]
         if col.kind == "string":
-            frame[col.name] = _coerce_string(values, col)
+            frame[col.name] = _coerce_string(values, col, strip=file.endswith(".csv"))
             continue
         coerce = _coerce_bool if col.kind == "bool" else _coerce_number
         frame[col.name], found = coerce(values, col, file)
@@ -243,7 +252,7 @@ def load_extract(
         raw, read_problems = read_raw(path, wanted)
         problems += read_problems
         if raw is not None:
-            frames[name], coerce_problems = coerce_table(raw, _narrow(spec, wanted), path.name)
+            frames[name], coerce_problems = coerce_table(raw, narrow_spec(spec, wanted), path.name)
             problems += coerce_problems
     if problems:
         raise ContractError(problems)
@@ -260,7 +269,8 @@ def load_extract(
     )
 
 
-def _narrow(spec: TableSpec, wanted: list[str] | None) -> TableSpec:
+def narrow_spec(spec: TableSpec, wanted: list[str] | None) -> TableSpec:
+    """The table's contract restricted to the columns a job reads (all when None)."""
     if wanted is None:
         return spec
     from dataclasses import replace

@@ -11,7 +11,18 @@ import pandas as pd
 import pandera.pandas as pa
 
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
-from clusterpath.data.errors import Problem, rows_of
+from clusterpath.data.errors import (
+    DUPLICATE_KEY,
+    EMPTY_TABLE,
+    FOUNDED_LATE,
+    MISSING_VALUE,
+    NO_MEMBERS,
+    SELF_LINK,
+    UNKNOWN_CLUSTER,
+    UNKNOWN_FIRM,
+    Problem,
+    rows_of,
+)
 
 
 def _checks(col: ColumnSpec) -> list[pa.Check]:
@@ -40,11 +51,12 @@ def table_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=key or None, report_duplicates="all", strict=False)
 
 
-def _describe(check: str, col: ColumnSpec | None, values: pd.Series) -> str:
+def describe_check(check: str, col: ColumnSpec | None, values: pd.Series) -> str:
+    """Say in plain words what a failed check (named as pandera names it) found."""
     if check == "not_nullable":
-        return "missing value"
+        return MISSING_VALUE
     if "uniqueness" in check:
-        return "duplicate key"
+        return DUPLICATE_KEY
     if check.startswith("greater_than_or_equal_to"):
         return f"below the minimum {col.ge:g}" if col.ge != 0 else "negative value"
     if check.startswith("greater_than"):
@@ -62,7 +74,7 @@ def _describe(check: str, col: ColumnSpec | None, values: pd.Series) -> str:
 def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
     """Run the table's pandera schema and turn its failure cases into problems."""
     if frame.empty:
-        return [] if spec.allow_empty else [Problem(file, "table is empty")]
+        return [] if spec.allow_empty else [Problem(file, EMPTY_TABLE)]
     schema = table_schema(spec, list(frame.columns))
     try:
         schema.validate(frame, lazy=True)
@@ -82,13 +94,13 @@ def _problems_from(cases: pd.DataFrame, spec: TableSpec, file: str) -> list[Prob
         problems.append(
             Problem(
                 file,
-                _describe(check, col, group["failure_case"]),
+                describe_check(check, col, group["failure_case"]),
                 column,
                 rows_of(rows),
                 len(rows),
             )
         )
-    return problems
+    return list(dict.fromkeys(problems))  # a key's columns each report the same duplicates
 
 
 def _mask_problem(file: str, column: str, mask: pd.Series, message: str) -> list[Problem]:
@@ -112,24 +124,22 @@ def check_across(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list
             files["firms"],
             "founded_year",
             firms["founded_year"] > firms["year"],
-            "founded after the observation year",
+            FOUNDED_LATE,
         )
+    if _has(firms, "cluster_id") and len(firms) and firms["cluster_id"].isna().all():
+        problems.append(Problem(files["firms"], NO_MEMBERS, "cluster_id"))
     if _has(firms, "cluster_id") and _has(clusters, "cluster_id"):
         unknown = firms["cluster_id"].notna() & ~firms["cluster_id"].isin(clusters["cluster_id"])
-        problems += _mask_problem(
-            files["firms"], "cluster_id", unknown, "cluster_id not in the clusters table"
-        )
+        problems += _mask_problem(files["firms"], "cluster_id", unknown, UNKNOWN_CLUSTER)
     if _has(labels, "cluster_id") and _has(clusters, "cluster_id"):
         unknown = ~labels["cluster_id"].isin(clusters["cluster_id"])
-        problems += _mask_problem(
-            files["labels"], "cluster_id", unknown, "cluster_id not in the clusters table"
-        )
+        problems += _mask_problem(files["labels"], "cluster_id", unknown, UNKNOWN_CLUSTER)
     if _has(links, "source_id", "target_id"):
         problems += _mask_problem(
             files["links"],
             "source_id",
             links["source_id"] == links["target_id"],
-            "link from a firm to itself",
+            SELF_LINK,
         )
         if _has(links, "year") and _has(firms, "firm_id", "year"):
             problems += _unknown_endpoints(links, firms, files["links"])
@@ -143,22 +153,25 @@ def _unknown_endpoints(links: pd.DataFrame, firms: pd.DataFrame, file: str) -> l
     con = duckdb.connect(":memory:")
     try:
         con.register("known", firms[["firm_id", "year"]])
-        problems = []
-        for column in ("source_id", "target_id"):
-            ends = pd.DataFrame(
-                {"id": links[column], "year": links["year"], "pos": np.arange(len(links))}
-            )
-            con.register("ends", ends)
-            missing = con.execute(
-                "SELECT pos FROM ends ANTI JOIN known "
-                "ON ends.id = known.firm_id AND ends.year = known.year ORDER BY pos"
-            ).fetchnumpy()["pos"]
-            if len(missing):
-                message = "firm_id not in firms for that year"
-                problems.append(Problem(file, message, column, rows_of(missing), len(missing)))
-        return problems
+        ends = links[["source_id", "target_id", "year"]].assign(pos=np.arange(len(links)))
+        con.register("ends", ends)
+        return unknown_endpoints(con, "ends", "known", file)
     finally:
         con.close()
+
+
+def unknown_endpoints(con, links: str, firms: str, file: str) -> list[Problem]:
+    """Anti-join the relation ``links`` (source_id, target_id, year, pos: 0-based row) with
+    ``firms`` (firm_id, year) on a DuckDB connection; one problem per end with misses."""
+    problems = []
+    for column in ("source_id", "target_id"):
+        missing = con.execute(
+            f"SELECT l.pos FROM {links} AS l ANTI JOIN {firms} AS f "
+            f"ON l.{column} = f.firm_id AND l.year = f.year ORDER BY l.pos"
+        ).fetchnumpy()["pos"]
+        if len(missing):
+            problems.append(Problem(file, UNKNOWN_FIRM, column, rows_of(missing), len(missing)))
+    return problems
 
 
 def validate_frames(

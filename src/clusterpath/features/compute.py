@@ -13,6 +13,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from clusterpath.data.contract import LINK_TYPES
 from clusterpath.data.reference import Reference
 from clusterpath.features.catalogue import Catalogue
 from clusterpath.features.engines import SqlEngine
@@ -23,9 +24,15 @@ FIRM_COLUMNS = [
     "ownership", "hq_outside", "vc_funding",
 ]  # fmt: skip
 LINK_COLUMNS = ["source_id", "target_id", "year", "link_type", "weight"]
-STAGES = ("members", "cluster_links", "firm_stats", "size_stats", "link_stats", "division_stats")
+STAGES = (
+    "members", "firm_stats", "cluster_years", "firm_ends", "link_ends", "cluster_links",
+    "link_groups", "link_stats", "size_stats", "division_stats",
+)  # fmt: skip
+# A projection that each reader may recompute more cheaply than an engine can store it.
+VIEW_STAGES = frozenset({"cluster_links"})
 KEY = ["cluster_id", "year"]
 REASONS_COLUMN = "undefined_reasons"
+OVERFLOW = "too large to represent (check the units of its inputs)"
 
 
 def stage_sql() -> list[tuple[str, str]]:
@@ -50,13 +57,32 @@ def industries_frame(reference: Reference) -> pd.DataFrame:
     )
 
 
+def link_types_frame() -> pd.DataFrame:
+    """The contract's link types with a small integer key, so link stages store no text."""
+    return pd.DataFrame({"link_type": LINK_TYPES, "type_key": range(1, len(LINK_TYPES) + 1)})
+
+
 def prepare_firms(firms: pd.DataFrame) -> pd.DataFrame:
-    """Keep the columns the indicators use; mark whether the optional vc_funding was given."""
+    """Keep the columns the indicators use; mark whether the optional vc_funding was given.
+
+    ``firm_row`` numbers the rows: with (firm_id, year) unique it names a firm-year, and the
+    link stages group by it instead of by the id text.
+    """
     has_vc = "vc_funding" in firms.columns
     frame = firms[[c for c in FIRM_COLUMNS if c in firms.columns]]
     if not has_vc:
         frame = frame.assign(vc_funding=np.nan)
-    return frame.assign(has_vc_column=int(has_vc))
+    return frame.assign(has_vc_column=int(has_vc), firm_row=np.arange(len(frame)))
+
+
+def prepared_firms_sql(source: str, columns: list[str], row: str) -> str:
+    """``prepare_firms`` as SQL, for firms the engine already holds (a view over a file)."""
+    has_vc = "vc_funding" in columns
+    picked = [c if c in columns else f"CAST(NULL AS DOUBLE) AS {c}" for c in FIRM_COLUMNS]
+    return (
+        f"SELECT {', '.join(picked)}, {int(has_vc)} AS has_vc_column, "
+        f"{row} AS firm_row FROM {source}"
+    )
 
 
 def compute_indicators(
@@ -70,10 +96,24 @@ def compute_indicators(
     """Return one row per cluster-year with every indicator and the reasons for any NaN."""
     engine.register("firms", prepare_firms(firms))
     engine.register("links", links[LINK_COLUMNS])
+    return compute_registered(catalogue, reference, engine, progress)
+
+
+def compute_registered(
+    catalogue: Catalogue,
+    reference: Reference,
+    engine: SqlEngine,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """``compute_indicators`` once the engine holds ``firms`` and ``links`` as prepared here.
+
+    A large Parquet extract reaches this point as views over its files, never as frames.
+    """
     engine.register("industries", industries_frame(reference))
+    engine.register("link_types", link_types_frame())
     *stages, (_, final_sql) = stage_sql()
     for name, sql in stages:
-        engine.materialise(name, sql)
+        engine.materialise(name, sql, view=name in VIEW_STAGES)
         if progress:
             progress(name)
     raw = engine.fetch(final_sql)
@@ -85,7 +125,11 @@ def compute_indicators(
 def attach_reasons(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Keep the catalogue's columns and record, per row, why each missing value is missing."""
     out = raw[KEY + list(catalogue.ids)].copy()
-    out[list(catalogue.ids)] = out[list(catalogue.ids)].astype("float64")
+    values = out[list(catalogue.ids)].astype("float64")
+    # A ratio over a vanishingly small denominator (revenue of 1e-300) overflows to infinity;
+    # it is kept as NaN with its reason, never as inf.
+    overflowed = np.isinf(values)
+    out[list(catalogue.ids)] = values.mask(overflowed)
     out["year"] = out["year"].astype("int64")
     flags = {c: raw[f"cond_{c}"].to_numpy(dtype=bool) for c in catalogue.conditions}
     reasons: list[dict[str, str]] = [{} for _ in range(len(out))]
@@ -94,5 +138,7 @@ def attach_reasons(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         for row in missing:
             held = next((c for c in ind.undefined_when if flags[c][row]), None)
             reasons[row][ind.id] = catalogue.conditions[held] if held else "undefined"
+            if overflowed[ind.id].iat[row]:
+                reasons[row][ind.id] = OVERFLOW
     out[REASONS_COLUMN] = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in reasons]
     return out.sort_values(KEY, kind="stable").reset_index(drop=True)

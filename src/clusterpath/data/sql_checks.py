@@ -1,0 +1,346 @@
+"""The contract's checks as DuckDB SQL over Parquet files, for extracts too large for pandas.
+
+``readers.load_extract`` reads an extract into frames and checks them (``validation.py``).
+A job that computes in DuckDB need not hold a 10-million-row extract in pandas at all: when
+every table is a Parquet file whose columns already have the contract's types,
+``open_parquet_extract`` gives each table a view over its file (only the columns read) and
+runs the same rules there, in the same order and with the same messages (file, column, first
+rows). Anything that needs converting (CSV, numbers stored as text) goes the pandas way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
+from clusterpath.data.errors import (
+    DUPLICATE_KEY,
+    EMPTY_TABLE,
+    FOUNDED_LATE,
+    MISSING_VALUE,
+    NOT_FINITE,
+    REQUIRED_MISSING,
+    SELF_LINK,
+    UNKNOWN_CLUSTER,
+    ContractError,
+    Problem,
+    rows_of,
+)
+from clusterpath.data.readers import locate_tables, narrow_spec
+from clusterpath.data.validation import describe_check, unknown_endpoints
+
+ROW = "_row"  # 0-based position in the file, for messages
+
+
+@dataclass(frozen=True)
+class ParquetTable:
+    """One table as SQL reads it: its file, the contract of the columns read, its view."""
+
+    name: str
+    path: Path
+    spec: TableSpec
+    present: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    @property
+    def view(self) -> str:
+        return f"checked_{self.name}"
+
+    def has(self, *columns: str) -> bool:
+        return all(c in self.present for c in columns)
+
+
+# The phases of ``load_extract``: a later phase is reported only if the earlier found nothing.
+STRUCTURE, VALUES, CROSS = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A failing-row condition on one table; ``check`` names it for ``describe_check`` when
+    the message quotes the failing values, otherwise ``message`` is the whole message."""
+
+    phase: int
+    column: str | None
+    condition: str
+    message: str = ""
+    check: str = ""
+
+
+def parquet_tables(
+    folder: Path, contract: Contract, columns: dict[str, list[str]]
+) -> list[ParquetTable] | None:
+    """The extract's tables for SQL checks, or None when the pandas reader must handle it
+    (a table in CSV, a column whose stored type is not the contract's, an unreadable file)."""
+    files, problems = locate_tables(Path(folder), contract)
+    if problems or any(p.suffix != ".parquet" for p in files.values()):
+        return None
+    tables = []
+    for name, path in files.items():
+        spec = narrow_spec(contract.table(name), columns.get(name))
+        types = _arrow_types(path)
+        if types is None or any(not _fits(c, types[c.name]) for c in _read(spec, types)):
+            return None
+        present = tuple(c.name for c in _read(spec, types))
+        tables.append(ParquetTable(name, path, spec, present))
+    return tables
+
+
+def _read(spec: TableSpec, types: dict) -> list[ColumnSpec]:
+    """The contract columns that the file holds."""
+    return [c for c in spec.columns if c.name in types]
+
+
+def _arrow_types(path: Path) -> dict | None:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, ValueError):
+        return None
+    return {field.name: field.type for field in schema}
+
+
+def _fits(col: ColumnSpec, arrow_type) -> bool:
+    """Is the stored type already the contract's kind (no conversion, no text parsing)?"""
+    import pyarrow as pa
+
+    if col.kind == "string":
+        return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+    if col.kind == "int":
+        return pa.types.is_integer(arrow_type)
+    if col.kind == "float":
+        return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+    return pa.types.is_boolean(arrow_type)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_sql(col: ColumnSpec) -> str:
+    """A column as the frame reader would deliver it: empty text and NaN are missing, and a
+    one-digit division is read as 0N."""
+    name = _quote(col.name)
+    if col.kind == "string":
+        value = f"NULLIF({name}, '')"
+        if col.name == "industry_code":
+            value = (
+                f"CASE WHEN length({name}) = 1 AND {name} BETWEEN '0' AND '9' "
+                f"THEN '0' || {name} ELSE {value} END"
+            )
+    elif col.kind == "float":
+        value = f"NULLIF(CAST({name} AS DOUBLE), 'NaN'::DOUBLE)"
+    elif col.kind == "int":
+        value = f"CAST({name} AS BIGINT)"
+    else:
+        value = name
+    return f"{value} AS {name}"
+
+
+def create_views(con, tables: Iterable[ParquetTable]) -> None:
+    """One view per table over its file: the columns read, and each row's position."""
+    for table in tables:
+        columns = [_column_sql(c) for c in table.spec.columns if c.name in table.present]
+        path = str(table.path).replace("'", "''")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {', '.join(columns)}, "
+            f"file_row_number AS {ROW} FROM read_parquet('{path}', file_row_number = true)"
+        )
+
+
+def _literal(value: float) -> str:
+    return repr(float(value))
+
+
+def value_rules(table: ParquetTable) -> list[Rule]:
+    """The per-column rules that pandera runs on frames (``validation.table_schema``)."""
+    rules = []
+    for col in table.spec.columns:
+        if col.name not in table.present:
+            continue
+        name = _quote(col.name)
+        checks = []
+        if not col.nullable:
+            checks.append((f"{name} IS NULL", MISSING_VALUE, ""))
+        if col.ge is not None:
+            checks.append((f"{name} < {_literal(col.ge)}", "", "greater_than_or_equal_to"))
+        if col.gt is not None:
+            checks.append((f"{name} <= {_literal(col.gt)}", "", "greater_than"))
+        if col.le is not None:
+            checks.append((f"{name} > {_literal(col.le)}", "", "less_than_or_equal_to"))
+        if col.allowed is not None:
+            allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
+            checks.append((f"{name} NOT IN ({allowed})", "", "isin"))
+        if col.pattern is not None:
+            checks.append((_pattern_condition(table, name, col.pattern), "", "str_matches"))
+        rules += [Rule(VALUES, col.name, *check) for check in checks]
+    return rules
+
+
+def _pattern_condition(table: ParquetTable, name: str, pattern: str) -> str:
+    """Match the pattern against each distinct value once, not against every row."""
+    pattern = pattern.replace("'", "''")
+    failing = (
+        f"SELECT v FROM (SELECT DISTINCT {name} AS v FROM {table.view}) AS d "
+        f"WHERE NOT regexp_matches(v, '{pattern}')"
+    )
+    return f"{name} IN ({failing})"
+
+
+def finite_rules(table: ParquetTable) -> list[Rule]:
+    """Infinite numbers, which the frame reader reports before any other value rule."""
+    return [
+        Rule(STRUCTURE, c.name, f"isinf({_quote(c.name)})", NOT_FINITE)
+        for c in table.spec.columns
+        if c.kind == "float" and c.name in table.present
+    ]
+
+
+def cross_rules(table: ParquetTable, tables: dict[str, ParquetTable]) -> list[Rule]:
+    """The rules of ``validation.check_across`` that look at one row (the link-end rule,
+    an anti-join, is checked apart)."""
+    clusters = tables.get("clusters")
+    known = clusters is not None and clusters.has("cluster_id")
+    rules = []
+    if table.name == "firms" and table.has("founded_year", "year"):
+        rules.append(Rule(CROSS, "founded_year", "founded_year > year", FOUNDED_LATE))
+    if table.name in ("firms", "labels") and table.has("cluster_id") and known:
+        rules.append(
+            Rule(
+                CROSS,
+                "cluster_id",
+                f"cluster_id IS NOT NULL AND cluster_id NOT IN "
+                f"(SELECT cluster_id FROM {clusters.view} WHERE cluster_id IS NOT NULL)",
+                UNKNOWN_CLUSTER,
+            )
+        )
+    if table.name == "links" and table.has("source_id", "target_id"):
+        rules.append(Rule(CROSS, "source_id", "source_id = target_id", SELF_LINK))
+    return rules
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One scan of a table: its row count and how many rows fail each of its rules."""
+
+    table: ParquetTable
+    rows: int
+    failures: tuple[tuple[Rule, int], ...]
+
+    def problems(self, con, phase: int) -> list[Problem]:
+        return [
+            _problem(con, self.table, r, n) for r, n in self.failures if n and r.phase == phase
+        ]
+
+
+def count_rules(con, table: ParquetTable, rules: list[Rule]) -> Counted:
+    """Count the rows and every rule's failing rows. A clean table (the usual case) costs
+    one scan testing all rules at once; rules are counted one by one only if some row fails."""
+    any_fails = " OR ".join(f"({r.condition})" for r in rules) or "FALSE"
+    rows, failed = con.execute(
+        f"SELECT COUNT(*), bool_or({any_fails}) FROM {table.view}"
+    ).fetchone()
+    if not failed:
+        return Counted(table, rows, tuple((r, 0) for r in rules))
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE {r.condition})" for r in rules)
+    found = con.execute(f"SELECT {counts} FROM {table.view}").fetchone()
+    return Counted(table, rows, tuple(zip(rules, (int(n) for n in found), strict=True)))
+
+
+def _problem(con, table: ParquetTable, rule: Rule, count: int) -> Problem:
+    """Describe a failing rule as the frame checks would: first rows, and a few values."""
+    rows = con.execute(
+        f"SELECT {ROW} FROM {table.view} WHERE {rule.condition} ORDER BY {ROW} LIMIT 5"
+    ).fetchnumpy()[ROW]
+    message = rule.message
+    if not message:
+        values = con.execute(
+            f"SELECT {_quote(rule.column)} AS v FROM {table.view} WHERE {rule.condition} "
+            f"GROUP BY v ORDER BY MIN({ROW}) LIMIT 3"
+        ).df()["v"]
+        message = describe_check(rule.check, table.spec.column(rule.column), pd.Series(values))
+    return Problem(table.file, message, rule.column, rows_of(rows), count)
+
+
+def key_problems(con, table: ParquetTable) -> list[Problem]:
+    """Rows sharing a key with another row (all of them, as pandera reports duplicates)."""
+    key = table.spec.key
+    if not key or not table.has(*key):
+        return []
+    columns = ", ".join(_quote(k) for k in key)
+    duplicated = f"SELECT {columns} FROM {table.view} GROUP BY {columns} HAVING COUNT(*) > 1"
+    if not con.execute(f"SELECT COUNT(*) FROM ({duplicated})").fetchone()[0]:
+        return []
+    rows = con.execute(
+        f"SELECT {ROW} FROM {table.view} WHERE ({columns}) IN ({duplicated}) ORDER BY {ROW}"
+    ).fetchnumpy()[ROW]
+    return [Problem(table.file, DUPLICATE_KEY, "+".join(key), rows_of(rows), len(rows))]
+
+
+def _missing_columns(table: ParquetTable) -> list[Problem]:
+    """Required columns the file lacks (the frame reader reports these with coercion)."""
+    return [
+        Problem(table.file, REQUIRED_MISSING, c.name)
+        for c in table.spec.columns
+        if c.required and c.name not in table.present
+    ]
+
+
+def _value_problems(con, counted: Counted) -> list[Problem]:
+    """An empty table is one problem (or none where allowed), as in ``check_columns``."""
+    if not counted.rows:
+        return [] if counted.table.spec.allow_empty else [Problem(counted.table.file, EMPTY_TABLE)]
+    return counted.problems(con, VALUES) + key_problems(con, counted.table)
+
+
+def link_end_problems(con, tables: dict[str, ParquetTable]) -> list[Problem]:
+    """Links whose source or target has no firms row that year (the rows, for messages)."""
+    links, firms = tables["links"], tables["firms"]
+    if not (links.has("source_id", "target_id", "year") and firms.has("firm_id", "year")):
+        return []
+    ends = f"(SELECT source_id, target_id, year, {ROW} AS pos FROM {links.view})"
+    return unknown_endpoints(con, ends, firms.view, links.file)
+
+
+def open_parquet_extract(con, tables: list[ParquetTable]) -> None:
+    """Create the tables' views on ``con`` and check them: one scan per table counts every
+    rule, then problems are reported phase by phase as ``load_extract`` reports them
+    (missing columns and infinite numbers; value rules and keys; cross-table rules),
+    raising ContractError at the first phase with problems.
+
+    Unknown link ends are listed here only beside another cross-table problem: in a clean
+    extract the indicators' own join of links to firms (``link_ends``) shows whether there
+    are any, which saves a second join of every link; see ``check_link_ends``.
+    """
+    create_views(con, tables)
+    by_name = {t.name: t for t in tables}
+    counted = [
+        count_rules(con, t, finite_rules(t) + value_rules(t) + cross_rules(t, by_name))
+        for t in tables
+    ]
+    problems = [p for c in counted for p in _missing_columns(c.table) + c.problems(con, STRUCTURE)]
+    if problems:
+        raise ContractError(problems)
+    problems = [p for c in counted for p in _value_problems(con, c)]
+    if problems:
+        raise ContractError(problems)
+    problems = [p for c in counted for p in c.problems(con, CROSS)]
+    if problems:
+        raise ContractError(problems + link_end_problems(con, by_name))
+
+
+def check_link_ends(con, tables: list[ParquetTable], link_ends: str) -> None:
+    """Raise ContractError if the computed ``link_ends`` table has a link with an end that
+    matched no firms row (looking the rows up only then)."""
+    unmatched = con.execute(
+        f"SELECT COUNT(*) FROM {link_ends} WHERE source_row IS NULL OR target_row IS NULL"
+    ).fetchone()[0]
+    if unmatched:
+        raise ContractError(link_end_problems(con, {t.name: t for t in tables}))
