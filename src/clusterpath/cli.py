@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clusterpath.data.errors import ContractError
 
@@ -47,7 +48,7 @@ def run_guarded(job: Callable[[], None]) -> None:
         job()
     except ContractError as err:
         console = _stderr()
-        console.print(f"[red]invalid extract[/red]: {len(err.problems)} problem(s)")
+        console.print(f"[red]bad input[/red]: {len(err.problems)} problem(s)")
         for line in err.lines():
             console.print(f"  {line}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -59,7 +60,7 @@ def run_guarded(job: Callable[[], None]) -> None:
     except Exception as exc:
         if os.environ.get("CLUSTERPATH_DEBUG"):
             raise
-        _stderr().print(f"[red]error[/red]: {type(exc).__name__}: {exc}", markup=True)
+        _stderr().print(f"[red]error[/red]: {type(exc).__name__}: {escape(str(exc))}")
         raise typer.Exit(1) from None
 
 
@@ -154,16 +155,16 @@ def _run_tracked(job: Callable[[], None]) -> None:
         try:
             job()
         except ModelUnavailable as err:
-            _stderr().print(f"[red]model unavailable[/red]: {err}")
+            _stderr().print(f"[red]model unavailable[/red]: {escape(str(err))}")
             raise typer.Exit(EXIT_UNREACHABLE) from None
         except typer.BadParameter as err:
-            _stderr().print(f"[red]bad input[/red]: {err.format_message()}")
+            _stderr().print(f"[red]bad input[/red]: {escape(err.format_message())}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except (typer.Exit, typer.Abort, ContractError, KeyboardInterrupt):
             raise
         except Exception as exc:
             if _tracking_unreachable(exc) and not os.environ.get("CLUSTERPATH_DEBUG"):
-                _stderr().print(f"[red]tracking server unreachable[/red]: {exc}")
+                _stderr().print(f"[red]tracking server unreachable[/red]: {escape(str(exc))}")
                 raise typer.Exit(EXIT_UNREACHABLE) from None
             raise
 
@@ -284,6 +285,35 @@ def score(
         run_score(data, model, out, features, what_if=what_if, console=Console())
 
     _run_tracked(job)
+
+
+@app.command()
+def report(
+    scores: Annotated[Path, typer.Argument(help="Folder written by `clusterpath score`.")],
+    out: Annotated[Path, typer.Option(help="Site folder (replaced whole on success).")] = Path(
+        "reports"
+    ),
+    lang: Annotated[str, typer.Option(help="Language of the site: zh or en.")] = "zh",
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print cluster pages to PDF (headless Chromium).")
+    ] = False,
+    cluster: Annotated[
+        list[str] | None,
+        typer.Option(help="With --pdf, print only this cluster (ID or ID:YEAR); repeatable."),
+    ] = None,
+) -> None:
+    """Write a static site explaining every scored cluster-year, for analysts."""
+
+    def job() -> None:
+        from clusterpath.pipelines.report import run_report
+        from clusterpath.report.text import LANGUAGES
+
+        if lang not in LANGUAGES:
+            _stderr().print(f"[red]bad input[/red]: --lang {lang}: use {' or '.join(LANGUAGES)}")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        run_report(scores, out, lang, pdf, cluster or (), Console())
+
+    run_guarded(job)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -183,3 +183,35 @@ def test_cli_exit_codes(setup, tmp_path):
     bad = _cli(setup, folder, "--model", model, "--features", other, "--out", tmp_path / "c")
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_record_base_plus_shap_is_the_raw_score_of_the_path(setup, scored):
+    """The waterfall of a report adds the long table's SHAP to ``shap_base``: it must land on
+    the booster's own raw score of the recommended path."""
+    from clusterpath.models.loading import load_path_model
+    from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
+
+    out, _ = scored
+    _, features_file, uri, model_uri = setup
+    with tracking_to(uri):
+        model = load_path_model(model_uri)
+    estimator = model.bundle["estimator"]
+    features = pd.read_parquet(features_file).set_index(["cluster_id", "year"])
+    booster = lightgbm_step(estimator).booster_
+    raw = booster.predict(features[list(model.feature_ids)].astype("float64"), raw_score=True)
+    column = {code: j for j, code in enumerate(lightgbm_labels(estimator))}
+    row_of = {key: i for i, key in enumerate(features.index)}
+    long = pd.read_parquet(out / "explanations.parquet")
+    recommended = long[long.role == "recommended"]
+    totals = recommended.groupby(["cluster_id", "year"], observed=True)["shap"].sum()
+    doc = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    checked = 0
+    for record in doc["cluster_years"]:
+        if record["recommendation"] is None:
+            assert record["shap_base"] is None
+            continue
+        key = (record["cluster_id"], record["year"])
+        expected = raw[row_of[key], column[record["recommendation"]["code"]]]
+        assert record["shap_base"] + totals[key] == pytest.approx(expected, abs=1e-6)
+        checked += 1
+    assert checked > 0

@@ -98,14 +98,17 @@ def score_table(
     contrib = tree_contributions(model.bundle["estimator"], X_ok, classes, ids)
     step("shap")
     shap_rec = path_shap(contrib, rec)
+    base_rec = contrib.base[np.arange(len(rec)), rec]
     drivers = ranked_drivers(shap_rec, X_ok, ids, config.top_drivers, +1)
     holding = ranked_drivers(shap_rec, X_ok, ids, config.holds_back, -1)
     targets = list(pred["runner_up"].iloc[ok])
-    what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if what_if else [None] * len(ok)
+    searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
+    what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
     step("what-if")
     scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
     long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
-    records = _records(scores, ok, classes, drivers, holding, what_ifs, vocab)
+    explained = Explained(drivers, holding, what_ifs, base_rec)
+    records = _records(scores, ok, classes, explained, vocab)
     step("explain")
     return ScoredBatch(scores, long, records)
 
@@ -130,20 +133,30 @@ def _scores_frame(features, pred, flags, config, ok, drivers) -> pd.DataFrame:
     return scores
 
 
-def _records(scores, ok, classes, drivers, holding, what_ifs, vocab) -> list[dict]:
+@dataclass(frozen=True)
+class Explained:
+    """Per explained row (those with a recommendation): what its record is written from."""
+
+    drivers: list
+    holding: list
+    what_ifs: list
+    shap_base: np.ndarray
+
+
+def _records(scores, ok, classes, explained: Explained, vocab) -> list[dict]:
     rows = scores.to_dict("records")
     at = {int(r): i for i, r in enumerate(ok)}
     out = []
     for r, row in enumerate(rows):
         i = at.get(r)
-        out.append(
-            explanation_record(
-                vocab,
-                row,
-                classes,
-                drivers[i] if i is not None else [],
-                holding[i] if i is not None else [],
-                what_ifs[i] if i is not None else None,
-            )
+        record = explanation_record(
+            vocab,
+            row,
+            classes,
+            explained.drivers[i] if i is not None else [],
+            explained.holding[i] if i is not None else [],
+            explained.what_ifs[i] if i is not None else None,
         )
+        record["shap_base"] = float(explained.shap_base[i]) if i is not None else None
+        out.append(record)
     return out

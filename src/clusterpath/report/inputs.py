@@ -1,0 +1,74 @@
+"""Read the outputs of ``clusterpath score`` that a report is built from.
+
+The three files are read as they are and never changed: the report only re-presents what
+scoring wrote, so a number on a page can always be traced to a row of the scores folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from clusterpath.data.errors import ContractError, Problem
+
+SCORES = "scores.parquet"
+EXPLANATIONS = "explanations.parquet"
+DOCUMENT = "explanations.json"
+Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class ScoreOutputs:
+    """Scores (one row per cluster-year), the long SHAP table and the explanation document."""
+
+    scores: pd.DataFrame
+    explanations: pd.DataFrame
+    document: dict
+
+    @cached_property
+    def records(self) -> dict[Key, dict]:
+        """Explanation record of each cluster-year."""
+        return {(r["cluster_id"], int(r["year"])): r for r in self.document["cluster_years"]}
+
+    @cached_property
+    def recommended(self) -> pd.DataFrame:
+        """Indicator values and SHAP of each row's recommended path, indexed by key."""
+        frame = self.explanations[self.explanations["role"] == "recommended"]
+        return frame.set_index(["cluster_id", "year"]).sort_index()
+
+    @property
+    def model(self) -> dict:
+        return self.document["model"]
+
+
+def read_scores_dir(folder: Path) -> ScoreOutputs:
+    """Read a scores folder; a missing file is bad input (exit 2), listed by name."""
+    folder = Path(folder)
+    missing = [name for name in (SCORES, EXPLANATIONS, DOCUMENT) if not (folder / name).is_file()]
+    if missing:
+        raise ContractError(
+            [
+                Problem(str(folder / n), "missing; give a folder written by `clusterpath score`")
+                for n in missing
+            ]
+        )
+    scores = _plain(pd.read_parquet(folder / SCORES))
+    explanations = _plain(pd.read_parquet(folder / EXPLANATIONS))
+    document = json.loads((folder / DOCUMENT).read_text(encoding="utf-8"))
+    return ScoreOutputs(scores, explanations, document)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain values and years as int, so keys compare as in the JSON.
+
+    Parquet may hand ids back as categoricals; grouping on those yields every combination of
+    categories, and a cluster-year that was never scored would turn up as a peer.
+    """
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    frame[categorical] = frame[categorical].astype(object)
+    frame["year"] = frame["year"].astype(int)
+    return frame
