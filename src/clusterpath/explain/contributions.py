@@ -45,6 +45,9 @@ def tree_contributions(
     model = lightgbm_step(estimator)
     frame = X.reindex(columns=list(feature_ids)).astype("float64")
     n_features = len(feature_ids)
+    if frame.empty:  # e.g. every row flagged insufficient_data: LightGBM refuses 0 rows
+        empty = np.zeros((0, len(classes), n_features))
+        return Contributions(empty, empty[:, :, 0], tuple(classes), tuple(feature_ids))
     flat = np.asarray(model.booster_.predict(frame, pred_contrib=True), dtype=float)
     blocks = flat.reshape(len(frame), len(model.classes_), n_features + 1)
     position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}

@@ -26,7 +26,12 @@ def training_band(entry: Mapping[str, float], config: ScoringConfig) -> tuple[fl
     if lo is None or hi is None:
         return None
     widen = config.trust.margin * (hi - lo)
-    return lo - widen, hi + widen
+    lower = lo - widen
+    if lo > 0 >= lower:
+        # Widening must not stretch a positive band down to zero: a value a thousand times
+        # too small (a unit mixed up, e.g. revenue in yuan, not 10k yuan) would pass unseen.
+        lower = lo * (1 - config.trust.margin)
+    return lower, hi + widen
 
 
 def _out_of_band(

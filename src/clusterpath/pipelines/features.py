@@ -7,46 +7,92 @@ from typing import Literal
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
-from clusterpath.data.readers import load_extract
-from clusterpath.data.reference import load_reference
+from clusterpath.data.contract import build_contract
+from clusterpath.data.errors import NO_MEMBERS, ContractError, Problem
+from clusterpath.data.readers import fingerprint_files, load_extract
+from clusterpath.data.reference import Reference, load_reference
+from clusterpath.data.sql_checks import (
+    ROW,
+    ParquetTable,
+    check_link_ends,
+    open_parquet_extract,
+    parquet_tables,
+)
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.features.compute import FIRM_COLUMNS, LINK_COLUMNS, STAGES, compute_indicators
-from clusterpath.features.engines import DuckDBEngine, SparkEngine
+from clusterpath.features.compute import (
+    FIRM_COLUMNS,
+    LINK_COLUMNS,
+    STAGES,
+    compute_registered,
+    prepare_firms,
+    prepared_firms_sql,
+)
+from clusterpath.features.engines import DuckDBEngine, SparkEngine, SqlEngine
 from clusterpath.storage import write_csv, write_parquet
 
 Engine = Literal["duckdb", "spark"]
+# Columns read (and so checked) per table; the small clusters table is read whole, so a
+# broken column there stops this command as it stops `validate`.
+COLUMNS = {"firms": [*FIRM_COLUMNS, "listed"], "links": LINK_COLUMNS}
 
 
 def build_features(
     folder: Path, engine: Engine = "duckdb", spark_master: str = "local[2]", console=None
 ) -> pd.DataFrame:
-    """Read the columns the catalogue needs, compute every indicator, add provenance columns."""
+    """Read the columns the catalogue needs, compute every indicator, add provenance columns.
+
+    On DuckDB, an extract of Parquet files that already hold the contract's types is never
+    loaded into pandas: it is checked and computed in SQL over the files, which is what lets
+    ten million firm-rows fit in a few GiB. Anything else is read and checked as frames.
+    """
     reference = load_reference()
     catalogue = load_catalogue()
-    extract = load_extract(
-        folder,
-        columns={"firms": FIRM_COLUMNS, "links": LINK_COLUMNS, "clusters": ["cluster_id"]},
-        reference=reference,
+    tables = None
+    if engine == "duckdb":
+        tables = parquet_tables(folder, build_contract(reference), COLUMNS)
+    sql_engine = (
+        DuckDBEngine.for_extracts() if engine == "duckdb" else SparkEngine(master=spark_master)
     )
-    sql_engine = DuckDBEngine() if engine == "duckdb" else SparkEngine(master=spark_master)
     try:
+        if tables:
+            fingerprint = _register_parquet(sql_engine, tables)
+        else:
+            fingerprint = _register_frames(sql_engine, folder, reference)
         with Progress(console=console, transient=True, disable=console is None) as bar:
             task = bar.add_task(f"indicators ({engine})", total=len(STAGES) + 1)
-            features = compute_indicators(
-                extract.firms,
-                extract.links,
-                catalogue,
-                reference,
-                sql_engine,
-                progress=lambda _stage: bar.advance(task),
+            features = compute_registered(
+                catalogue, reference, sql_engine, progress=lambda _stage: bar.advance(task)
             )
+        if tables:
+            check_link_ends(sql_engine.connection, tables, "link_ends")
+            if features.empty:  # as validation.check_across says of frames
+                firms = next(t for t in tables if t.name == "firms")
+                raise ContractError([Problem(firms.file, NO_MEMBERS, "cluster_id")])
     finally:
         sql_engine.close()
-    return features.assign(
-        extract_fingerprint=extract.fingerprint, catalogue_version=catalogue.version
+    return features.assign(extract_fingerprint=fingerprint, catalogue_version=catalogue.version)
+
+
+def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> str:
+    """Read and check the extract as frames, hand them to the engine; return the fingerprint."""
+    extract = load_extract(folder, columns=COLUMNS, reference=reference)
+    engine.register("firms", prepare_firms(extract.firms))
+    engine.register("links", extract.links[LINK_COLUMNS])
+    return extract.fingerprint
+
+
+def _register_parquet(engine: DuckDBEngine, tables: list[ParquetTable]) -> str:
+    """Check the Parquet files in SQL and give the engine views over them (no copies)."""
+    open_parquet_extract(engine.connection, tables)
+    firms, links = (next(t for t in tables if t.name == n) for n in ("firms", "links"))
+    engine.materialise(
+        "firms", prepared_firms_sql(firms.view, list(firms.present), ROW), view=True
     )
+    engine.materialise("links", f"SELECT {', '.join(LINK_COLUMNS)} FROM {links.view}", view=True)
+    return fingerprint_files(t.path for t in tables)
 
 
 def write_features(features: pd.DataFrame, out: Path) -> None:
@@ -71,7 +117,7 @@ def run_features(
     write_features(features, out)
     undefined = int((features["undefined_reasons"] != "{}").sum())
     console.print(
-        f"[green]wrote[/green] {out}: {len(features):,} cluster-years × "
+        f"[green]wrote[/green] {escape(str(out))}: {len(features):,} cluster-years × "
         f"{len(load_catalogue().ids)} indicators ({engine}); "
         f"{undefined:,} rows with some undefined indicator (reasons recorded)"
     )

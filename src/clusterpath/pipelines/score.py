@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from clusterpath.data.errors import ContractError, Problem
@@ -59,6 +60,32 @@ def cluster_table(folder: Path) -> tuple[pd.DataFrame, str]:
     )
     clusters = extract.clusters.rename(columns={"name": "cluster_name"})
     return clusters[["cluster_id", "cluster_name", "province", "domain"]], extract.fingerprint
+
+
+def every_cluster_year(features: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """Add a row for each listed cluster without members in a year of the extract.
+
+    The indicator table has rows only where a cluster has members; a cluster missing from a
+    year would otherwise vanish from the scores. Its row has no indicators and 0 enterprises,
+    so it is scored ``insufficient_data`` and says why.
+    """
+    if features.empty:
+        raise ContractError([Problem("indicator table", "no cluster-year to score")])
+    keys = ["cluster_id", "year"]
+    grid = pd.MultiIndex.from_product(
+        [clusters["cluster_id"].astype(object).unique(), sorted(features["year"].unique())],
+        names=keys,
+    ).to_frame(index=False)
+    known = features[keys].astype({"cluster_id": object})
+    grid = grid.merge(known, on=keys, how="left", indicator=True)
+    missing = grid.loc[grid["_merge"] == "left_only", keys]
+    if missing.empty:
+        return features
+    filler = missing.assign(n_enterprises=0.0)
+    for column in ("extract_fingerprint", "catalogue_version"):
+        if column in features:
+            filler[column] = features[column].iat[0]
+    return pd.concat([features, filler], ignore_index=True)
 
 
 def stamp(batch: ScoredBatch, model: LoadedModel, fingerprint: str, version: str) -> None:
@@ -133,7 +160,7 @@ def run_score(
     check_catalogue(model, catalogue.ids, catalogue.version)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("scoring", total=5)
-        features = load_features(folder, features_file, fingerprint)
+        features = every_cluster_year(load_features(folder, features_file, fingerprint), clusters)
         bar.advance(task)
         features = features.merge(clusters, on="cluster_id", how="left")
         batch = score_table(
@@ -142,5 +169,8 @@ def run_score(
     stamp(batch, model, fingerprint, catalogue.version)
     write_outputs(batch, explanations_document(batch, model, vocab), out)
     console.print(summary_line(batch.scores))
-    console.print(f"wrote {out}/: {', '.join(OUTPUTS)} (model {model.name} v{model.version})")
+    console.print(
+        f"wrote {escape(str(out))}/: {', '.join(OUTPUTS)} "
+        f"(model {escape(model.name)} v{model.version})"
+    )
     return batch

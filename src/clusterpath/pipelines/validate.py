@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from clusterpath.data.readers import load_extract
 
@@ -14,7 +15,9 @@ def run_validate(folder: Path, console: Console) -> None:
     extract = load_extract(folder)
     firms = extract.firms
     in_clusters = firms["cluster_id"].notna()
-    console.print(f"[green]valid extract[/green] {folder} (fingerprint {extract.fingerprint})")
+    console.print(
+        f"[green]valid extract[/green] {escape(str(folder))} (fingerprint {extract.fingerprint})"
+    )
     console.print(
         f"  firms: {len(firms):,} rows, {firms.loc[in_clusters, 'firm_id'].nunique():,} "
         f"entities in clusters, {(~in_clusters).sum():,} partner rows outside, "
