@@ -7,7 +7,9 @@ cluster and year and nothing depends on the clock, so the same inputs give the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +18,12 @@ import pandas as pd
 from clusterpath.explain.contributions import tree_contributions
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
-from clusterpath.explain.records import Vocabulary, explanation_record
+from clusterpath.explain.records import (
+    RowParts,
+    Vocabulary,
+    driver_records,
+    explanation_records,
+)
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
 from clusterpath.models.loading import LoadedModel
@@ -105,12 +112,36 @@ def score_table(
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
     what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
     step("what-if")
-    scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
-    long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
-    explained = Explained(drivers, holding, what_ifs, base_rec)
-    records = _records(scores, ok, classes, explained, vocab)
+    with _collector_paused():
+        scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
+        long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
+        parts = RowParts(
+            drivers=_spread(driver_records(vocab, drivers), ok, len(scores), list),
+            holds_back=_spread(driver_records(vocab, holding, True), ok, len(scores), list),
+            what_ifs=_spread(what_ifs, ok, len(scores), lambda: None),
+            shap_base=_spread(base_rec.tolist(), ok, len(scores), lambda: None),
+        )
+        records = explanation_records(vocab, scores, classes, parts)
     step("explain")
     return ScoredBatch(scores, long, records)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the explanations are built.
+
+    A batch builds a dozen dicts and lists per row, all kept. Every time the number of
+    such objects grows by a quarter, the collector scans every object of the process, which
+    on a large batch costs more than building them. They form no reference cycles, so the
+    scans would free nothing; the collector runs again as usual once the batch is built.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _named(pred: pd.DataFrame, vocab: Vocabulary) -> pd.DataFrame:
@@ -128,35 +159,17 @@ def _scores_frame(features, pred, flags, config, ok, drivers) -> pd.DataFrame:
     )
     scores["confidence"] = confidence(pred, flags, config)
     top = np.full(len(scores), "", dtype=object)
-    top[ok] = [drivers_text(d) for d in drivers]
+    top[ok] = drivers_text(drivers)
     scores["top_drivers"] = top
     return scores
 
 
-@dataclass(frozen=True)
-class Explained:
-    """Per explained row (those with a recommendation): what its record is written from."""
-
-    drivers: list
-    holding: list
-    what_ifs: list
-    shap_base: np.ndarray
-
-
-def _records(scores, ok, classes, explained: Explained, vocab) -> list[dict]:
-    rows = scores.to_dict("records")
-    at = {int(r): i for i, r in enumerate(ok)}
-    out = []
-    for r, row in enumerate(rows):
-        i = at.get(r)
-        record = explanation_record(
-            vocab,
-            row,
-            classes,
-            explained.drivers[i] if i is not None else [],
-            explained.holding[i] if i is not None else [],
-            explained.what_ifs[i] if i is not None else None,
-        )
-        record["shap_base"] = float(explained.shap_base[i]) if i is not None else None
-        out.append(record)
+def _spread(values: list, ok: np.ndarray, n_rows: int, blank: Callable[[], object]) -> list:
+    """Values of the explained rows put at their positions ``ok`` among ``n_rows``; every
+    other row gets its own ``blank()``."""
+    if len(ok) == n_rows:
+        return values
+    out = [blank() for _ in range(n_rows)]
+    for position, value in zip(ok.tolist(), values, strict=True):
+        out[position] = value
     return out

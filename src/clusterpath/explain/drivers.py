@@ -22,6 +22,46 @@ class Driver:
     shap: float
 
 
+@dataclass(frozen=True)
+class RankedDrivers:
+    """Per row, up to ``n`` features ranked by SHAP, strongest first, as (rows, n) arrays.
+
+    Kept as arrays so that texts and records are built a column at a time rather than
+    driver by driver. ``feature`` indexes ``feature_ids``; ``listed`` is False for the
+    slots of a row that has fewer than ``n`` SHAP values of the wanted sign.
+    """
+
+    feature: np.ndarray
+    value: np.ndarray
+    shap: np.ndarray
+    listed: np.ndarray
+    feature_ids: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.feature)
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The listed drivers of all rows, row by row: feature index, value, SHAP, and how
+        many each row has."""
+        listed = self.listed
+        counts = listed.sum(axis=1)
+        return self.feature[listed], self.value[listed], self.shap[listed], counts
+
+    def lists(self) -> list[list[Driver]]:
+        """Per row, its drivers as objects."""
+        feature, value, shap, counts = self.flat()
+        names = [self.feature_ids[j] for j in feature.tolist()]
+        drivers = [Driver(*d) for d in zip(names, value.tolist(), shap.tolist(), strict=True)]
+        return split_rows(drivers, counts)
+
+
+def split_rows(items: list, counts: np.ndarray) -> list[list]:
+    """Cut a flat list into consecutive rows of ``counts[i]`` items each."""
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    return [items[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
 def path_shap(contrib: Contributions, path_index: np.ndarray) -> np.ndarray:
     """(rows, features) SHAP values of each row's own path."""
     return contrib.values[np.arange(len(path_index)), path_index, :]
@@ -29,29 +69,27 @@ def path_shap(contrib: Contributions, path_index: np.ndarray) -> np.ndarray:
 
 def ranked_drivers(
     shap: np.ndarray, X: pd.DataFrame, feature_ids: tuple[str, ...], n: int, sign: int
-) -> list[list[Driver]]:
+) -> RankedDrivers:
     """Per row, up to ``n`` features with SHAP of the given sign (+1 for, -1 against),
-    strongest first; zero contributions are never listed."""
-    if n == 0 or not len(shap):
-        return [[] for _ in range(len(shap))]
+    strongest first (ties in catalogue order); zero contributions are never listed."""
     signed = shap * sign
     order = np.argsort(-signed, axis=1, kind="stable")[:, :n]
     values = X.reindex(columns=list(feature_ids)).to_numpy(float)
-    columns = (
-        order.tolist(),
-        np.take_along_axis(values, order, axis=1).tolist(),
-        np.take_along_axis(shap, order, axis=1).tolist(),
-        (np.take_along_axis(signed, order, axis=1) > 0).tolist(),
+    return RankedDrivers(
+        feature=order,
+        value=np.take_along_axis(values, order, axis=1),
+        shap=np.take_along_axis(shap, order, axis=1),
+        listed=np.take_along_axis(signed, order, axis=1) > 0,
+        feature_ids=tuple(feature_ids),
     )
-    return [
-        [Driver(feature_ids[j], v, s) for j, v, s, keep in zip(*row, strict=True) if keep]
-        for row in zip(*columns, strict=True)
-    ]
 
 
-def drivers_text(drivers: list[Driver]) -> str:
-    """Compact one-cell form for the scores table: ``rd_intensity +0.84; ...``."""
-    return "; ".join(f"{d.feature} {d.shap:+.3f}" for d in drivers)
+def drivers_text(ranked: RankedDrivers) -> list[str]:
+    """Per row, the compact one-cell form for the scores table: ``rd_intensity +0.840; ...``."""
+    feature, _, shap, counts = ranked.flat()
+    ids = ranked.feature_ids
+    parts = [f"{ids[j]} {s:+.3f}" for j, s in zip(feature.tolist(), shap.tolist(), strict=True)]
+    return ["; ".join(row) for row in split_rows(parts, counts)]
 
 
 def long_form(

@@ -13,11 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+import pandas as pd
+from pandas.api.types import infer_dtype
+
 from clusterpath.data.policy import Passage, PolicyCorpus
 from clusterpath.data.reference import Reference
 from clusterpath.explain.counterfactual import WhatIf
-from clusterpath.explain.drivers import Driver
-from clusterpath.explain.units import describe_change, format_value
+from clusterpath.explain.drivers import RankedDrivers, split_rows
+from clusterpath.explain.units import describe_change, format_values
 from clusterpath.features.catalogue import Catalogue
 from clusterpath.models.conformal import SET_SEPARATOR
 
@@ -86,24 +90,63 @@ def path_ref(vocab: Vocabulary, code: str | None) -> dict | None:
     return None if code is None else dict(vocab.path_refs[code])
 
 
-def driver_record(vocab: Vocabulary, driver: Driver, holding_back: bool = False) -> dict:
-    """A driver with its names, unit, formatted value and the passages it bears on."""
-    static = vocab.indicators[driver.feature]
-    ind = static["meta"]
-    record = {
-        "feature": driver.feature,
-        "name_zh": ind.name_zh,
-        "name_en": ind.name_en,
-        "unit": ind.unit,
-        "value": _number(driver.value),
-        "value_zh": format_value(driver.value, ind, "zh"),
-        "value_en": format_value(driver.value, ind, "en"),
-        "shap": driver.shap,
+def _numbers(values: np.ndarray) -> list[float | None]:
+    """Floats as Python numbers, ``None`` where not finite (JSON has no NaN)."""
+    return np.where(np.isfinite(values), values, None).tolist()
+
+
+def _formatted(
+    vocab: Vocabulary, feature_ids: Sequence[str], feature: np.ndarray, value: np.ndarray
+) -> tuple[list[str], list[str]]:
+    """Chinese and English text of each value, formatted one indicator at a time."""
+    zh, en = np.empty(len(feature), dtype=object), np.empty(len(feature), dtype=object)
+    for j in np.unique(feature).tolist():
+        at = np.flatnonzero(feature == j)
+        indicator = vocab.indicators[feature_ids[j]]["meta"]
+        zh[at], en[at] = format_values(value[at].tolist(), indicator)
+    return zh.tolist(), en.tolist()
+
+
+def _driver_template(vocab: Vocabulary, feature: str, holding_back: bool) -> dict:
+    """A driver record of ``feature`` with the per-row fields left blank, keys in order."""
+    static = vocab.indicators[feature]
+    template = {
+        "feature": feature,
+        "name_zh": static["name_zh"],
+        "name_en": static["name_en"],
+        "unit": static["unit"],
+        "value": None,
+        "value_zh": None,
+        "value_en": None,
+        "shap": None,
         "passages": static["passages"],
     }
     if holding_back:
-        record["support_passages"] = static["support"]
-    return record
+        template["support_passages"] = static["support"]
+    return template
+
+
+def driver_records(
+    vocab: Vocabulary, ranked: RankedDrivers, holding_back: bool = False
+) -> list[list[dict]]:
+    """Per row, its drivers with names, unit, formatted value and the passages they bear on.
+
+    A batch lists several drivers for every row, so records are built for all rows at once:
+    values are formatted one indicator at a time, and each record is a copy of its
+    indicator's template with the four per-row fields filled in.
+    """
+    feature, value, shap, counts = ranked.flat()
+    value_zh, value_en = _formatted(vocab, ranked.feature_ids, feature, value)
+    templates = [_driver_template(vocab, f, holding_back) for f in ranked.feature_ids]
+    records = []
+    for j, number, zh, en, contribution in zip(
+        feature.tolist(), _numbers(value), value_zh, value_en, shap.tolist(), strict=True
+    ):
+        record = templates[j].copy()
+        record["value"], record["value_zh"], record["value_en"] = number, zh, en
+        record["shap"] = contribution
+        records.append(record)
+    return split_rows(records, counts)
 
 
 def what_if_record(vocab: Vocabulary, what_if: WhatIf | None) -> dict | None:
@@ -129,31 +172,103 @@ def what_if_record(vocab: Vocabulary, what_if: WhatIf | None) -> dict | None:
     }
 
 
-def explanation_record(
-    vocab: Vocabulary,
-    row: dict,
-    classes: Sequence[str],
-    drivers: list[Driver],
-    holds_back: list[Driver],
-    what_if: WhatIf | None,
-) -> dict:
-    """The whole explanation of one scored row (``row`` is one record of the scores table)."""
-    path = row["path"] or None
-    return {
-        "cluster_id": row["cluster_id"],
-        "year": int(row["year"]),
-        "cluster_name": row.get("cluster_name"),
-        "province": row.get("province"),
-        "domain": row.get("domain"),
-        "recommendation": path_ref(vocab, path),
-        "runner_up": path_ref(vocab, row["runner_up"] or None),
-        "probabilities": {c: _number(row[f"p_{c}"]) for c in classes},
-        "prediction_set": [p for p in str(row["prediction_set"] or "").split(SET_SEPARATOR) if p],
-        "confidence": row["confidence"],
-        "flag": row["flag"],
-        "flag_reason": row["flag_reason"],
-        "drivers": [driver_record(vocab, d) for d in drivers],
-        "holds_back": [driver_record(vocab, d, holding_back=True) for d in holds_back],
-        "policy": vocab.policies[path] if path else None,
-        "what_would_change": what_if_record(vocab, what_if),
-    }
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """A column as the Python objects ``DataFrame.to_dict`` gives; ``None`` if absent."""
+    if name not in frame:
+        return [None] * len(frame)
+    column = frame[name]
+    boxed = column.dtype == object or isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+    if boxed and infer_dtype(column, skipna=True) not in ("string", "empty"):
+        return frame[[name]].to_dict("list")[name]
+    return column.tolist()
+
+
+def _prediction_sets(texts: list[str]) -> list[list[str]]:
+    """``a|b`` -> ``["a", "b"]``; the few distinct sets of a batch are split once each."""
+    split = {text: [p for p in str(text or "").split(SET_SEPARATOR) if p] for text in set(texts)}
+    return [list(split[text]) for text in texts]
+
+
+def _probabilities(scores: pd.DataFrame, classes: Sequence[str]) -> list[dict]:
+    columns = [_numbers(scores[f"p_{c}"].to_numpy(float)) for c in classes]
+    return [dict(zip(classes, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+@dataclass(frozen=True)
+class RowParts:
+    """Per row of the scores table, the parts of its explanation not in the table itself
+    (empty lists and None for rows given no recommendation)."""
+
+    drivers: list[list[dict]]
+    holds_back: list[list[dict]]
+    what_ifs: list[WhatIf | None]
+    shap_base: list[float | None]
+
+
+def explanation_records(
+    vocab: Vocabulary, scores: pd.DataFrame, classes: Sequence[str], parts: RowParts
+) -> list[dict]:
+    """The whole explanation of every row of the scores table, one record per row.
+
+    Built from the table's columns rather than from one dict per row, which would cost
+    more than the explanations themselves on a large batch.
+    """
+    col = _column
+    rows = zip(
+        col(scores, "cluster_id"),
+        col(scores, "year"),
+        col(scores, "cluster_name"),
+        col(scores, "province"),
+        col(scores, "domain"),
+        col(scores, "path"),
+        col(scores, "runner_up"),
+        _probabilities(scores, classes),
+        _prediction_sets(col(scores, "prediction_set")),
+        col(scores, "confidence"),
+        col(scores, "flag"),
+        col(scores, "flag_reason"),
+        parts.drivers,
+        parts.holds_back,
+        parts.what_ifs,
+        parts.shap_base,
+        strict=True,
+    )
+    return [
+        {
+            "cluster_id": cluster_id,
+            "year": int(year),
+            "cluster_name": name,
+            "province": province,
+            "domain": domain,
+            "recommendation": path_ref(vocab, path or None),
+            "runner_up": path_ref(vocab, runner_up or None),
+            "probabilities": probabilities,
+            "prediction_set": prediction_set,
+            "confidence": confidence,
+            "flag": flag,
+            "flag_reason": flag_reason,
+            "drivers": drivers,
+            "holds_back": holds_back,
+            "policy": vocab.policies[path] if path else None,
+            "what_would_change": what_if_record(vocab, what_if),
+            "shap_base": shap_base,
+        }
+        for (
+            cluster_id,
+            year,
+            name,
+            province,
+            domain,
+            path,
+            runner_up,
+            probabilities,
+            prediction_set,
+            confidence,
+            flag,
+            flag_reason,
+            drivers,
+            holds_back,
+            what_if,
+            shap_base,
+        ) in rows
+    ]

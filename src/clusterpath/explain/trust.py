@@ -35,28 +35,36 @@ def training_band(entry: Mapping[str, float], config: ScoringConfig) -> tuple[fl
 
 
 def _out_of_band(
-    values: pd.Series, band: tuple[float, float] | None, never_missing: bool
-) -> pd.Series:
-    """Per row: a reason string where ``values`` falls outside the band, else ''."""
-    reasons = pd.Series("", index=values.index, dtype=object)
-    name = values.name
+    values: np.ndarray, name: str, band: tuple[float, float] | None, never_missing: bool
+) -> dict[int, str]:
+    """Row position -> reason, for the rows where ``values`` falls outside the band.
+
+    Few rows are out of band, so reasons are written for those rows only.
+    """
+    reasons: dict[int, str] = {}
     if never_missing:
-        reasons[values.isna()] = f"{name} missing (never missing in training)"
+        missing = np.flatnonzero(np.isnan(values)).tolist()
+        reasons.update(dict.fromkeys(missing, f"{name} missing (never missing in training)"))
     if band is None:
         return reasons
     lo, hi = band
-    reasons[values < lo] = values[values < lo].map(lambda v: f"{name} {v:.4g} < {lo:.4g}")
-    reasons[values > hi] = values[values > hi].map(lambda v: f"{name} {v:.4g} > {hi:.4g}")
+    for rows, sign, edge in ((values < lo, "<", lo), (values > hi, ">", hi)):
+        for row, value in zip(np.flatnonzero(rows).tolist(), values[rows].tolist(), strict=True):
+            reasons[row] = f"{name} {value:.4g} {sign} {edge:.4g}"
     return reasons
 
 
-def join_reasons(parts: Sequence[np.ndarray], n_rows: int) -> np.ndarray:
-    """Element-wise '; '-join of non-empty reason strings (vectorised over rows)."""
+def join_reasons(parts: Sequence[Mapping[int, str]], n_rows: int) -> np.ndarray:
+    """Per row, its reasons from all ``parts`` (row position -> reason) joined by '; '."""
     joined = np.full(n_rows, "", dtype=object)
     for part in parts:
-        both = (joined != "") & (part != "")
-        joined = np.where(both, joined + "; " + part, joined + part)
+        for row, reason in part.items():
+            joined[row] = f"{joined[row]}; {reason}" if joined[row] else reason
     return joined
+
+
+def _too_few(n: float, config: ScoringConfig) -> str:
+    return f"{0 if pd.isna(n) else int(n)} enterprises (at least {config.min_enterprises} needed)"
 
 
 def trust_flags(
@@ -68,26 +76,18 @@ def trust_flags(
     """``flag`` ('' | low_trust | insufficient_data) and ``flag_reason`` for every row of X."""
     parts = [
         _out_of_band(
-            pd.to_numeric(X[fid], errors="coerce").rename(fid),
+            pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
+            fid,
             training_band(ranges.get(fid, {}), config),
             ranges.get(fid, {}).get("missing_share", 1.0) == 0.0,
         )
         for fid in feature_ids
     ]
-    joined = join_reasons([p.to_numpy(object) for p in parts], len(X))
-    flag = np.where(joined != "", LOW_TRUST, "")
+    reason = join_reasons(parts, len(X))
+    flag = np.where(reason != "", LOW_TRUST, "")
     enterprises = pd.to_numeric(X[ENTERPRISE_COUNT], errors="coerce")
-    few = ~(enterprises >= config.min_enterprises)
-    reason = np.where(
-        few,
-        enterprises.map(
-            lambda n: (
-                f"{0 if pd.isna(n) else int(n)} enterprises "
-                f"(at least {config.min_enterprises} needed)"
-            )
-        ),
-        joined,
-    )
+    few = ~(enterprises >= config.min_enterprises).to_numpy()
+    reason[few] = [_too_few(n, config) for n in enterprises[few]]
     return pd.DataFrame(
         {"flag": np.where(few, INSUFFICIENT, flag), "flag_reason": reason}, index=X.index
     )

@@ -7,6 +7,7 @@ counts as whole numbers, everything else as a decimal followed by its unit.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 from clusterpath.features.catalogue import Indicator
 
@@ -25,22 +26,63 @@ UNIT_ZH = {
     "ratio": "",
 }
 UNIT_EN_HIDDEN = {"index 0-1", "Pareto alpha", "ratio"}
+MISSING_ZH, MISSING_EN = "无数据", "n/a"
+
+
+def _is_missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def _whole(value: float) -> str:
+    return f"{round(value):,}"
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def number_format(indicator: Indicator) -> Callable[[float], str]:
+    """How a present value of ``indicator`` is printed, before its unit."""
+    return {"percent": _percent, "integer": _whole}.get(indicator.display, _decimal)
+
+
+def unit_suffix(indicator: Indicator, lang: str) -> str:
+    """What follows the number: `` 家``, `` organisations`` or nothing (percentages carry
+    their ``%`` in the number; some units are not shown in English)."""
+    if indicator.display == "percent":
+        return ""
+    if lang == "zh":
+        unit = UNIT_ZH.get(indicator.unit, indicator.unit)
+    else:
+        unit = "" if indicator.unit in UNIT_EN_HIDDEN else indicator.unit
+    return f" {unit}".rstrip()
 
 
 def format_value(value: float | None, indicator: Indicator, lang: str = "en") -> str:
     """``0.021`` of R&D intensity -> ``2.1 %``; missing -> ``n/a`` (``无数据`` in Chinese)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "无数据" if lang == "zh" else "n/a"
-    if indicator.display == "percent":
-        return f"{value * 100:.1f} %"
-    if indicator.display == "integer":
-        number = f"{round(value):,}"
-    else:
-        number = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    unit = UNIT_ZH.get(indicator.unit, indicator.unit) if lang == "zh" else indicator.unit
-    if lang != "zh" and indicator.unit in UNIT_EN_HIDDEN:
-        unit = ""
-    return f"{number} {unit}".strip()
+    if _is_missing(value):
+        return MISSING_ZH if lang == "zh" else MISSING_EN
+    return number_format(indicator)(value) + unit_suffix(indicator, lang)
+
+
+def format_values(values: Sequence[float], indicator: Indicator) -> tuple[list[str], list[str]]:
+    """``format_value`` of many values (floats, NaN if missing) of one indicator, in Chinese
+    and in English.
+
+    Explanations print every driver's value in both languages; the number is the same in
+    both, so it is formatted once and only the unit differs.
+    """
+    number = number_format(indicator)
+    numbers = [None if v != v else number(v) for v in values]  # only NaN differs from itself
+    zh, en = unit_suffix(indicator, "zh"), unit_suffix(indicator, "en")
+    return (
+        [MISSING_ZH if n is None else n + zh for n in numbers],
+        [MISSING_EN if n is None else n + en for n in numbers],
+    )
 
 
 def describe_change(indicator: Indicator, before: float, after: float, lang: str = "en") -> str:

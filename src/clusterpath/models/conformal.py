@@ -97,9 +97,14 @@ def set_membership(proba: np.ndarray, threshold: float, method: Method = "lac") 
 
 
 def format_sets(member: np.ndarray, classes: Sequence[str]) -> list[str]:
-    """Each row's set as path codes joined by ``|``, in ``classes`` order."""
+    """Each row's set as path codes joined by ``|``, in ``classes`` order.
+
+    A batch holds only a few distinct sets, so each is joined once and rows look it up.
+    """
     names = np.asarray(classes, dtype=object)
-    return [SET_SEPARATOR.join(names[row]) for row in member]
+    distinct, which = np.unique(member, axis=0, return_inverse=True)
+    texts = [SET_SEPARATOR.join(names[row]) for row in distinct]
+    return [texts[i] for i in which.reshape(-1).tolist()]
 
 
 @dataclass(frozen=True)
