@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import shap
 
-from clusterpath.explain.contributions import tree_contributions
+from clusterpath.explain.contributions import (
+    concat_contributions,
+    contributions_in_chunks,
+    tree_contributions,
+)
 from clusterpath.models.pipeline import lightgbm_step
 
 
@@ -78,3 +82,21 @@ def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, 
     top_raw = np.asarray(classes)[contrib.raw_scores().argmax(axis=1)]
     top_prob = np.asarray(classes)[predict_proba_ordered(calibrated, rows, classes).argmax(1)]
     assert (top_raw == top_prob).mean() >= 0.8
+
+
+def test_chunks_join_back_into_the_whole(small_model):
+    pipeline, features, classes, ids = small_model
+    rows = features.head(25)
+    whole = tree_contributions(pipeline, rows, classes, ids)
+    chunks = list(contributions_in_chunks(pipeline, rows, classes, ids, 7))
+    assert [len(c.values) for c in chunks] == [7, 7, 7, 4]
+    joined = concat_contributions(chunks)
+    np.testing.assert_array_equal(joined.values, whole.values)
+    np.testing.assert_array_equal(joined.base, whole.base)
+    assert (joined.classes, joined.feature_ids) == (whole.classes, whole.feature_ids)
+
+
+def test_no_rows_give_one_empty_chunk(small_model):
+    pipeline, features, classes, ids = small_model
+    (chunk,) = contributions_in_chunks(pipeline, features.head(0), classes, ids, 7)
+    assert chunk.values.shape == (0, len(classes), len(ids))

@@ -15,6 +15,7 @@ from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
 from clusterpath.data.simulator import SimulationConfig, write_extract
+from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.config import load_model_config
 from clusterpath.pipelines import score as score_job
@@ -81,9 +82,12 @@ def test_csv_opens_in_excel_with_chinese(scored):
 
 
 def test_same_inputs_give_identical_rows(setup, scored, tmp_path):
+    """Also when SHAP is computed 7 rows at a time instead of all rows in one chunk."""
     out, _ = scored
     again = tmp_path / "again"
-    _score(setup, again)
+    chunked = load_scoring_config().model_copy(update={"explain_chunk_rows": 7})
+    assert chunked.explain_chunk_rows < len(pd.read_parquet(out / "scores.parquet"))
+    _score(setup, again, config=chunked)
     a = pd.read_parquet(out / "scores.parquet").drop(columns="scored_at")
     b = pd.read_parquet(again / "scores.parquet").drop(columns="scored_at")
     pd.testing.assert_frame_equal(a, b)
@@ -148,7 +152,7 @@ def test_failure_while_writing_leaves_previous_outputs_whole(setup, scored, tmp_
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(score_job.json, "dumps", broken)
+    monkeypatch.setattr(score_job, "explanations_json", broken)
     with pytest.raises(OSError):
         _score(setup, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.contributions import tree_contributions
+from clusterpath.explain.contributions import (
+    Contributions,
+    concat_contributions,
+    contributions_in_chunks,
+)
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
 from clusterpath.explain.records import (
@@ -102,28 +106,60 @@ def score_table(
     position = {c: i for i, c in enumerate(classes)}
     rec = pred["path"].iloc[ok].map(position).to_numpy(int)
     runner = pred["runner_up"].iloc[ok].map(position).to_numpy(int)
-    contrib = tree_contributions(model.bundle["estimator"], X_ok, classes, ids)
+    contrib, explained = _contributions_and_drivers(model, X_ok, rec, vocab, config)
     step("shap")
-    shap_rec = path_shap(contrib, rec)
     base_rec = contrib.base[np.arange(len(rec)), rec]
-    drivers = ranked_drivers(shap_rec, X_ok, ids, config.top_drivers, +1)
-    holding = ranked_drivers(shap_rec, X_ok, ids, config.holds_back, -1)
     targets = list(pred["runner_up"].iloc[ok])
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
     what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
     step("what-if")
     with _collector_paused():
-        scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, drivers)
+        scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, explained.text)
         long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
         parts = RowParts(
-            drivers=_spread(driver_records(vocab, drivers), ok, len(scores), list),
-            holds_back=_spread(driver_records(vocab, holding, True), ok, len(scores), list),
+            drivers=_spread(explained.pro, ok, len(scores), list),
+            holds_back=_spread(explained.con, ok, len(scores), list),
             what_ifs=_spread(what_ifs, ok, len(scores), lambda: None),
             shap_base=_spread(base_rec.tolist(), ok, len(scores), lambda: None),
         )
         records = explanation_records(vocab, scores, classes, parts)
     step("explain")
     return ScoredBatch(scores, long, records)
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Per explained row: its top-drivers cell and its driver records for and against."""
+
+    text: list[str]
+    pro: list[list[dict]]
+    con: list[list[dict]]
+
+
+def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drivers:
+    shap_rec = path_shap(contrib, rec)
+    ids = contrib.feature_ids
+    pro = ranked_drivers(shap_rec, X, ids, config.top_drivers, +1)
+    con = ranked_drivers(shap_rec, X, ids, config.holds_back, -1)
+    return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con, True))
+
+
+def _contributions_and_drivers(
+    model: LoadedModel, X: pd.DataFrame, rec: np.ndarray, vocab: Vocabulary, config
+) -> tuple[Contributions, Drivers]:
+    """TreeSHAP of every row and the drivers of its recommended path, a chunk at a time:
+    each chunk's drivers are written while the booster explains the next chunk."""
+    estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
+    parts, text, pro, con = [], [], [], []
+    with _collector_paused():
+        for part in contributions_in_chunks(estimator, X, model.classes, model.feature_ids, rows):
+            at = slice(len(text), len(text) + len(part.values))
+            chunk = _drivers(part, rec[at], X.iloc[at], vocab, config)
+            parts.append(part)
+            text += chunk.text
+            pro += chunk.pro
+            con += chunk.con
+    return concat_contributions(parts), Drivers(text, pro, con)
 
 
 @contextmanager
@@ -153,13 +189,13 @@ def _named(pred: pd.DataFrame, vocab: Vocabulary) -> pd.DataFrame:
     return pred
 
 
-def _scores_frame(features, pred, flags, config, ok, drivers) -> pd.DataFrame:
+def _scores_frame(features, pred, flags, config, ok, texts: list[str]) -> pd.DataFrame:
     scores = pd.concat(
         [features[[c for c in KEYS + CLUSTER_COLUMNS if c in features]], pred, flags], axis=1
     )
     scores["confidence"] = confidence(pred, flags, config)
     top = np.full(len(scores), "", dtype=object)
-    top[ok] = drivers_text(drivers)
+    top[ok] = texts
     scores["top_drivers"] = top
     return scores
 

@@ -41,6 +41,7 @@ class ScoringConfig(_Frozen):
     confidence: ConfidenceConfig
     what_if: WhatIfConfig
     holds_back_passages: tuple[str, ...]
+    explain_chunk_rows: int = Field(default=10_000, ge=1)
 
 
 def default_scoring_config_path() -> Path:

@@ -7,10 +7,10 @@ failure or a kill at any point leaves the previous outputs whole.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -117,13 +117,22 @@ def explanations_document(batch: ScoredBatch, model: LoadedModel, vocab: Vocabul
     }
 
 
+def explanations_json(document: dict) -> bytes:
+    """The document as compact UTF-8 JSON, Chinese unescaped.
+
+    orjson, because the standard encoder spent about a minute on 100,000 cluster-years
+    (a 600 MB document: every record quotes its passages) against two seconds here.
+    Records hold None, never NaN, for missing numbers; a NaN would still be written as null.
+    """
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 def write_outputs(batch: ScoredBatch, document: dict, out: Path) -> None:
     with atomic_dir(out) as tmp:
         batch.scores.to_parquet(tmp / "scores.parquet", index=False)
         batch.scores.to_csv(tmp / "scores.csv", index=False, encoding="utf-8-sig")
         batch.explanations.to_parquet(tmp / "explanations.parquet", index=False)
-        text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
-        (tmp / "explanations.json").write_text(text, encoding="utf-8")
+        (tmp / "explanations.json").write_bytes(explanations_json(document))
         (tmp / MARKER).write_text("outputs of clusterpath score\n", encoding="utf-8")
 
 
