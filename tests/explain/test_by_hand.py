@@ -113,18 +113,24 @@ def _contributions() -> Contributions:
     return Contributions(values, np.zeros((2, 2)), ("a", "b"), ("f1", "f2", "f3"))
 
 
+def _per_row(ranked) -> list[list[tuple[str, float, float]]]:
+    """(feature, value, SHAP) of each listed driver, row by row."""
+    feature, value, shap, counts = ranked.flat()
+    names = [ranked.feature_ids[j] for j in feature]
+    return split_rows(list(zip(names, value.tolist(), shap.tolist(), strict=True)), counts)
+
+
 def test_drivers_rank_by_sign_and_skip_zero():
     contrib = _contributions()
     X = pd.DataFrame({"f1": [1.0, 2.0], "f2": [3.0, 4.0], "f3": [5.0, 6.0]})
     shap = path_shap(contrib, np.array([0, 1]))  # row 0 on path a, row 1 on path b
     assert shap.tolist() == [[0.5, -0.2, 0.1], [0.1, -0.1, 0.6]]
     ranked = ranked_drivers(shap, X, contrib.feature_ids, 2, +1)
-    pro = ranked.lists()
-    con = ranked_drivers(shap, X, contrib.feature_ids, 2, -1).lists()
-    assert [(d.feature, d.value) for d in pro[0]] == [("f1", 1.0), ("f3", 5.0)]
-    assert [d.feature for d in pro[1]] == ["f3", "f1"]
-    assert [(d.feature, d.shap) for d in con[0]] == [("f2", -0.2)]
-    assert [d.feature for d in con[1]] == ["f2"]
+    pro = _per_row(ranked)
+    con = _per_row(ranked_drivers(shap, X, contrib.feature_ids, 2, -1))
+    assert pro[0] == [("f1", 1.0, 0.5), ("f3", 5.0, 0.1)]
+    assert [d[0] for d in pro[1]] == ["f3", "f1"]
+    assert con == [[("f2", 3.0, -0.2)], [("f2", 4.0, -0.1)]]
     assert drivers_text(ranked) == ["f1 +0.500; f3 +0.100", "f3 +0.600; f1 +0.100"]
 
 

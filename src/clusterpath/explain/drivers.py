@@ -16,13 +16,6 @@ from clusterpath.explain.contributions import Contributions
 
 
 @dataclass(frozen=True)
-class Driver:
-    feature: str
-    value: float
-    shap: float
-
-
-@dataclass(frozen=True)
 class RankedDrivers:
     """Per row, up to ``n`` features ranked by SHAP, strongest first, as (rows, n) arrays.
 
@@ -37,22 +30,12 @@ class RankedDrivers:
     listed: np.ndarray
     feature_ids: tuple[str, ...]
 
-    def __len__(self) -> int:
-        return len(self.feature)
-
     def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The listed drivers of all rows, row by row: feature index, value, SHAP, and how
         many each row has."""
         listed = self.listed
         counts = listed.sum(axis=1)
         return self.feature[listed], self.value[listed], self.shap[listed], counts
-
-    def lists(self) -> list[list[Driver]]:
-        """Per row, its drivers as objects."""
-        feature, value, shap, counts = self.flat()
-        names = [self.feature_ids[j] for j in feature.tolist()]
-        drivers = [Driver(*d) for d in zip(names, value.tolist(), shap.tolist(), strict=True)]
-        return split_rows(drivers, counts)
 
 
 def split_rows(items: list, counts: np.ndarray) -> list[list]:
