@@ -138,6 +138,13 @@ def _clusters(reference: Reference) -> TableSpec:
             ColumnSpec("province", "string", "province"),
             ColumnSpec("city", "string", "city"),
             ColumnSpec("domain", "string", "SEI domain", allowed=reference.domain_codes),
+            ColumnSpec(
+                "world",
+                "string",
+                "monitoring source or setting the records come from",
+                required=False,
+                nullable=True,
+            ),
         ),
         key=("cluster_id",),
         meaning="one row per monitored cluster",
