@@ -59,7 +59,7 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
 
 def locate_tables(folder: Path, contract: Contract) -> tuple[dict[str, Path], list[Problem]]:
     """Find each table's file; a missing required table or two files for one table is a problem."""
-    folder = Path(folder)
+    folder = Path(folder) if isinstance(folder, str) else folder  # or a Hadoop location
     if not folder.is_dir():
         return {}, [Problem(str(folder), "extract folder not found")]
     found: dict[str, Path] = {}

@@ -285,7 +285,7 @@ def what_would_change(
     search.run()
     single, gains = search.best, search.gains
     missing = [r for r in range(len(X)) if r not in single]
-    jobs = _pair_jobs(X, missing, gains, space, config.what_if) if missing else []
+    jobs = _pair_jobs(X, missing, gains, space, config.what_if)  # empty if none missing
     pairs = _pairs(proba, X, target_idx, jobs, space, batch)
     out: list[WhatIf | None] = []
     for row, code in enumerate(target):
