@@ -7,19 +7,21 @@ each chunk is scored by ``explain.batch.score_table`` inside a Spark task (``map
 and the driver puts the chunks back in order. The rows are then those the embedded job
 writes: same function, same order.
 
-A chunk travels as a pickled frame and comes back as a pickled ``ScoredBatch``, so no
-column's type is changed on the way (Arrow would turn categoricals and empty object columns
-into something else). The model, the vocabulary and the settings are broadcast once.
+A chunk travels as an Arrow IPC stream carrying pandas' own column types (categoricals
+included), and comes back as two such streams and the explanation records as JSON, so
+nothing is unpickled from a payload. The model, the vocabulary and the settings are
+broadcast once, by Spark.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Iterator
 
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from clusterpath.explain.batch import KEYS, ScoredBatch, score_table
@@ -28,7 +30,21 @@ from clusterpath.explain.settings import ScoringConfig
 from clusterpath.models.loading import LoadedModel
 
 CHUNK_ROWS = 2000  # cluster-years per task: enough work to pay for a task, small to send
-PAYLOAD_SCHEMA = "chunk INT, payload BINARY"
+CHUNK_SCHEMA = "chunk INT, features BINARY"
+SCORED_SCHEMA = "chunk INT, scores BINARY, explanations BINARY, records BINARY"
+
+
+def frame_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as an Arrow IPC stream, with the pandas metadata that restores its types."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def bytes_frame(data: bytes) -> pd.DataFrame:
+    return pa.ipc.open_stream(data).read_all().to_pandas()
 
 
 def chunk_bounds(rows: int, parallelism: int) -> list[tuple[int, int]]:
@@ -40,16 +56,26 @@ def chunk_bounds(rows: int, parallelism: int) -> list[tuple[int, int]]:
 
 
 def _score_chunks(shared, what_if: bool):
-    """The task body: unpickle each chunk, score it, send the pickled batch back."""
+    """The task body: read each chunk, score it, send the outputs back."""
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        model, vocab, config = pickle.loads(shared.value)
+        model, vocab, config = shared.value
         for batch in batches:
-            for chunk, payload in zip(batch["chunk"], batch["payload"], strict=True):
-                scored = score_table(pickle.loads(payload), model, vocab, config, what_if)
-                yield pd.DataFrame({"chunk": [chunk], "payload": [pickle.dumps(scored)]})
+            for chunk, data in zip(batch["chunk"], batch["features"], strict=True):
+                scored = score_table(bytes_frame(data), model, vocab, config, what_if)
+                yield pd.DataFrame(
+                    {
+                        "chunk": [chunk],
+                        "scores": [frame_bytes(scored.scores)],
+                        "explanations": [frame_bytes(scored.explanations)],
+                        "records": [orjson.dumps(scored.records, option=NUMPY)],
+                    }
+                )
 
     return score
+
+
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
 def score_on_spark(
@@ -64,17 +90,24 @@ def score_on_spark(
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     context = spark.sparkContext
     bounds = chunk_bounds(len(features), context.defaultParallelism)
-    payloads = [
-        (index, pickle.dumps(features.iloc[start:stop]))
+    chunks = [
+        (index, frame_bytes(features.iloc[start:stop]))
         for index, (start, stop) in enumerate(bounds)
     ]
-    shared = context.broadcast(pickle.dumps((model, vocab, config)))
+    shared = context.broadcast((model, vocab, config))
     try:
-        chunks = spark.createDataFrame(payloads, PAYLOAD_SCHEMA).repartition(len(bounds))
-        rows = chunks.mapInPandas(_score_chunks(shared, what_if), PAYLOAD_SCHEMA).collect()
+        frame = spark.createDataFrame(chunks, CHUNK_SCHEMA).repartition(len(bounds))
+        rows = frame.mapInPandas(_score_chunks(shared, what_if), SCORED_SCHEMA).collect()
     finally:
         shared.destroy()
-    parts = [pickle.loads(row["payload"]) for row in sorted(rows, key=lambda r: r["chunk"])]
+    parts = [
+        ScoredBatch(
+            bytes_frame(row["scores"]),
+            bytes_frame(row["explanations"]),
+            orjson.loads(row["records"]),
+        )
+        for row in sorted(rows, key=lambda r: r["chunk"])
+    ]
     return concat_batches(parts)
 
 
