@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from itertools import pairwise
 
-import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -51,8 +51,8 @@ def chunk_bounds(rows: int, parallelism: int) -> list[tuple[int, int]]:
     """Contiguous [start, stop) ranges covering ``rows``: at least one per core, at most
     ``CHUNK_ROWS`` each, none empty (one empty range when there are no rows)."""
     count = max(1, min(rows, max(parallelism, math.ceil(rows / CHUNK_ROWS))))
-    edges = np.linspace(0, rows, count + 1).round().astype(int)
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+    edges = [rows * i // count for i in range(count + 1)]  # strictly increasing: count <= rows
+    return list(pairwise(edges))
 
 
 def _score_chunks(shared, what_if: bool):
