@@ -55,6 +55,9 @@ def run_guarded(job: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         _stderr().print("interrupted; no partial outputs were left")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except typer.BadParameter as err:
+        _stderr().print(f"[red]bad input[/red]: {escape(err.format_message())}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:
@@ -67,7 +70,7 @@ def run_guarded(job: Callable[[], None]) -> None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the extract to (replaced whole).")],
-    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 120,
+    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 300,
     years: Annotated[str, typer.Option(help="Observation years, FIRST-LAST.")] = "2019-2023",
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same extract.")
@@ -75,13 +78,25 @@ def simulate(
     target_firm_rows: Annotated[
         int | None, typer.Option(help="Grow the cluster count until about this many firm-rows.")
     ] = None,
+    world: Annotated[
+        str,
+        typer.Option(
+            help="A world of data/simulator/worlds.yaml for every cluster, or random (a "
+            "world drawn per cluster)."
+        ),
+    ] = "random",
 ) -> None:
     """Write a simulated extract in the contract's form, with simulated labels."""
 
     def job() -> None:
+        from clusterpath.data.simulator.worlds import check_world_name, load_worlds
         from clusterpath.pipelines.simulate import run_simulate
 
-        run_simulate(out, clusters, years, seed, target_firm_rows, Console())
+        try:
+            check_world_name(world, load_worlds())
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+        run_simulate(out, clusters, years, seed, target_firm_rows, Console(), world)
 
     run_guarded(job)
 
