@@ -98,7 +98,7 @@ def score_table(
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     ids, classes = model.feature_ids, model.classes
     X = features.reindex(columns=list(ids)).astype("float64")
-    flags = trust_flags(X, model.bundle["ranges"], ids, config)
+    flags = trust_flags(X, model.bundle["ranges"], ids, config, model.bundle.get("support"))
     pred = _predictions(model, X, flags)
     step("predict")
     ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
