@@ -5,7 +5,8 @@ A job that computes in DuckDB need not hold a 10-million-row extract in pandas a
 every table is a Parquet file whose columns already have the contract's types,
 ``open_parquet_extract`` gives each table a view over its file (only the columns read) and
 runs the same rules there, in the same order and with the same messages (file, column, first
-rows). Anything that needs converting (CSV, numbers stored as text) goes the pandas way.
+rows). Anything that needs converting (CSV, Excel, numbers stored as text) goes the pandas
+way. Values written as another code (``codes.py``) are read as that code in the views.
 """
 
 from __future__ import annotations
