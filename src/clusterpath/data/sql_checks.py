@@ -5,7 +5,8 @@ A job that computes in DuckDB need not hold a 10-million-row extract in pandas a
 every table is a Parquet file whose columns already have the contract's types,
 ``open_parquet_extract`` gives each table a view over its file (only the columns read) and
 runs the same rules there, in the same order and with the same messages (file, column, first
-rows). Anything that needs converting (CSV, numbers stored as text) goes the pandas way.
+rows). Anything that needs converting (CSV, Excel, numbers stored as text) goes the pandas
+way. Values written as another code (``codes.py``) are read as that code in the views.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clusterpath.data.codes import rewrites
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
 from clusterpath.data.errors import (
     DUPLICATE_KEY,
@@ -30,7 +32,8 @@ from clusterpath.data.errors import (
     Problem,
     rows_of,
 )
-from clusterpath.data.readers import locate_tables, narrow_spec
+from clusterpath.data.files import locate_tables
+from clusterpath.data.readers import narrow_spec
 from clusterpath.data.validation import describe_check, unknown_endpoints
 
 ROW = "_row"  # 0-based position in the file, for messages
@@ -78,17 +81,17 @@ def parquet_tables(
 ) -> list[ParquetTable] | None:
     """The extract's tables for SQL checks, or None when the pandas reader must handle it
     (a table in CSV, a column whose stored type is not the contract's, an unreadable file)."""
-    files, problems = locate_tables(Path(folder), contract)
-    if problems or any(p.suffix != ".parquet" for p in files.values()):
+    sources, problems = locate_tables(Path(folder), contract)
+    if problems or not all(s.is_parquet for s in sources.values()):
         return None
     tables = []
-    for name, path in files.items():
+    for name, source in sources.items():
         spec = narrow_spec(contract.table(name), columns.get(name))
-        types = _arrow_types(path)
+        types = _arrow_types(source.path)
         if types is None or any(not _fits(c, types[c.name]) for c in _read(spec, types)):
             return None
         present = tuple(c.name for c in _read(spec, types))
-        tables.append(ParquetTable(name, path, spec, present))
+        tables.append(ParquetTable(name, source.path, spec, present))
     return tables
 
 
@@ -124,17 +127,17 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column_sql(col: ColumnSpec) -> str:
+def _column_sql(col: ColumnSpec, found: dict[str, str]) -> str:
     """A column as the frame reader would deliver it: empty text and NaN are missing, and a
-    one-digit division is read as 0N."""
+    value written as another code (``found``: raw value to code) is read as that code."""
     name = _quote(col.name)
     if col.kind == "string":
         value = f"NULLIF({name}, '')"
-        if col.name == "industry_code":
-            value = (
-                f"CASE WHEN length({name}) = 1 AND {name} BETWEEN '0' AND '9' "
-                f"THEN '0' || {name} ELSE {value} END"
+        if found:
+            cases = " ".join(
+                f"WHEN {_text(raw)} THEN {_text(code)}" for raw, code in found.items()
             )
+            value = f"CASE {name} {cases} ELSE {value} END"
     elif col.kind == "float":
         value = f"NULLIF(CAST({name} AS DOUBLE), 'NaN'::DOUBLE)"
     elif col.kind == "int":
@@ -144,14 +147,37 @@ def _column_sql(col: ColumnSpec) -> str:
     return f"{value} AS {name}"
 
 
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _source(table: ParquetTable) -> str:
+    return f"read_parquet({_text(str(table.path))}, file_row_number = true)"
+
+
+def _rewrites(con, table: ParquetTable, col: ColumnSpec) -> dict[str, str]:
+    """The column's distinct values that read as another code (``codes.rewrites``), which
+    costs one scan of the column; none for a column without a code reader."""
+    if col.reader is None:
+        return {}
+    name = _quote(col.name)
+    values = con.execute(
+        f"SELECT DISTINCT {name} FROM {_source(table)} WHERE {name} IS NOT NULL"
+    ).fetchall()
+    return rewrites(col.reader, (v for (v,) in values))
+
+
 def create_views(con, tables: Iterable[ParquetTable]) -> None:
     """One view per table over its file: the columns read, and each row's position."""
     for table in tables:
-        columns = [_column_sql(c) for c in table.spec.columns if c.name in table.present]
-        path = str(table.path).replace("'", "''")
+        columns = [
+            _column_sql(c, _rewrites(con, table, c))
+            for c in table.spec.columns
+            if c.name in table.present
+        ]
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {', '.join(columns)}, "
-            f"file_row_number AS {ROW} FROM read_parquet('{path}', file_row_number = true)"
+            f"file_row_number AS {ROW} FROM {_source(table)}"
         )
 
 
@@ -176,7 +202,7 @@ def value_rules(table: ParquetTable) -> list[Rule]:
         if col.le is not None:
             checks.append((f"{name} > {_literal(col.le)}", "", "less_than_or_equal_to"))
         if col.allowed is not None:
-            allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
+            allowed = ", ".join(_text(a) for a in col.allowed)
             checks.append((f"{name} NOT IN ({allowed})", "", "isin"))
         if col.pattern is not None:
             checks.append((_pattern_condition(table, name, col.pattern), "", "str_matches"))
