@@ -100,7 +100,7 @@ def cluster_note(spec: ClusterSpec, tables: dict[str, pd.DataFrame]) -> str:
     ids = set(firms.loc[firms["firm_id"].str.startswith(f"{spec.cluster_id}-"), "firm_id"])
     links = tables["links"][tables["links"]["source_id"].isin(ids)]
     documented = [
-        f"- {d.source} → {d.target}: {d.link_type}, weight {d.weight:g} [{d.ref}]: {d.note}"
+        f"- {d.source} → {d.target}: {d.link_type}, weight {d.weight:,.10g} [{d.ref}]: {d.note}"
         for d in spec.links
     ]
     lines = [
