@@ -34,7 +34,7 @@ browser:
 	    chromium fonts-wqy-microhei; }
 
 demo: env browser
-	$(CLI) simulate --out $(DEMO_DATA) --clusters 300 --years 2019-2023 --seed 0
+	$(CLI) simulate --out $(DEMO_DATA) --clusters 600 --years 2019-2023 --seed 0 --world random
 	$(CLI) validate $(DEMO_DATA)
 	$(CLI) features $(DEMO_DATA) --out $(DEMO_DATA)/features.parquet
 	$(CLI) train $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --register

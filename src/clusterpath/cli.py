@@ -70,7 +70,7 @@ def run_guarded(job: Callable[[], None]) -> None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the extract to (replaced whole).")],
-    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 300,
+    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 600,
     years: Annotated[str, typer.Option(help="Observation years, FIRST-LAST.")] = "2019-2023",
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same extract.")

@@ -142,3 +142,17 @@ def test_worlds_held_out_need_enough_clusters() -> None:
     )
     assert held_out_worlds(data, min_clusters=2) == ["biotech", "w1"]
     assert held_out_worlds(data, min_clusters=1) == ["biotech", "w1", "w2"]
+
+
+def test_the_distance_watches_the_indicators_the_model_uses() -> None:
+    from lightgbm import LGBMClassifier
+    from sklearn.pipeline import Pipeline
+
+    from clusterpath.models.support import important_features
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"noise": rng.normal(size=400), "signal": rng.normal(size=400)})
+    y = np.where(X["signal"] > 0, "a", "b")
+    model = Pipeline([("model", LGBMClassifier(n_estimators=20, verbose=-1))]).fit(X, y)
+    assert important_features(model, ["noise", "signal"], 0.5) == ["signal"]
+    assert set(important_features(model, ["noise", "signal"], 1.0)) <= {"noise", "signal"}

@@ -66,6 +66,7 @@ class TrustConfig(_Frozen):
     """Where a row counts as far from the training data (see ``models/support.py``)."""
 
     distance_quantile: float = Field(default=0.95, gt=0, lt=1)
+    importance_share: float = Field(default=0.8, gt=0, le=1)
 
 
 class TuningSpace(_Frozen):

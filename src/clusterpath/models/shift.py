@@ -19,7 +19,7 @@ import pandas as pd
 from clusterpath.models.dataset import LabelledData
 from clusterpath.models.evaluation import Evaluation, evaluate_proba, predicted_labels
 from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.support import distances, fit_support
+from clusterpath.models.support import distances, fit_support, important_features
 from clusterpath.models.temperature import apply_temperature, fit_temperature
 
 LIGHTGBM = "lightgbm"
@@ -75,6 +75,7 @@ def shift_test(
     support_quantile: float,
     min_clusters: int,
     n_bins: int = 10,
+    importance_share: float = 1.0,
 ) -> ShiftResult | None:
     """Leave-one-world-out predictions of every candidate; None with fewer than 3 worlds."""
     worlds = held_out_worlds(train, min_clusters)
@@ -92,9 +93,11 @@ def shift_test(
             continue
         rows_of[world] = test
         X_test = train.X.iloc[test]
-        for name, fit in fitters.items():
-            proba[name][test] = predict_proba_ordered(fit(fit_part), X_test, classes)
-        support = fit_support(fit_part.X, feature_ids, fit_part.groups, support_quantile)
+        fitted = {name: fit(fit_part) for name, fit in fitters.items()}
+        for name, estimator in fitted.items():
+            proba[name][test] = predict_proba_ordered(estimator, X_test, classes)
+        watched = important_features(fitted[LIGHTGBM], feature_ids, importance_share)
+        support = fit_support(fit_part.X, watched, fit_part.groups, support_quantile)
         flagged[test] = distances(X_test, support) > support["threshold"]
     rows = np.sort(np.concatenate(list(rows_of.values())))
     y = train.y.to_numpy(object)

@@ -1,13 +1,14 @@
-"""How far a row lies from the training data: one distance over all indicators at once.
+"""How far a row lies from the training data: one distance over many indicators at once.
 
 A row is unusual when its *profile* is, not when one indicator crosses a band: real sources
 differ in coverage, so single bands flag almost everything, while a profile far from every
 training cluster is what makes a prediction a guess. Each indicator is mapped to a normal
 score through its training quantiles (straight-line continuation beyond the extremes, so a
 value far outside keeps growing), missing values take the training median, and the distance
-is the Mahalanobis distance under a Ledoit-Wolf shrunk covariance. Its reference
-distribution comes from rows scored by a support fitted without their cluster (grouped
-folds), so the threshold does not reward rows for being in the fit.
+is the Mahalanobis distance under a Ledoit-Wolf shrunk covariance, over the indicators the
+model leans on (those carrying most of its split gain). Its reference distribution comes
+from rows scored by a support fitted without their cluster (grouped folds), so the
+threshold does not reward rows for being in the fit.
 
 Everything fitted is plain lists and floats, so it travels in the served model's bundle and
 is applied with numpy alone.
@@ -84,6 +85,23 @@ def distances(X: pd.DataFrame, support: Mapping) -> np.ndarray:
     Z = normal_scores(X, support) - np.asarray(support["location"])
     P = np.asarray(support["precision"])
     return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Z, P, Z), 0.0))
+
+
+def important_features(estimator, feature_ids: Sequence[str], share: float) -> list[str]:
+    """The indicators that carry ``share`` of the LightGBM's total split gain, most first.
+
+    A row far out in an indicator the model hardly uses (say, link coverage) is not a reason
+    to doubt its recommendation; far out in the ones it leans on, it is.
+    """
+    from clusterpath.models.pipeline import lightgbm_step
+
+    gain = np.asarray(lightgbm_step(estimator).booster_.feature_importance("gain"), float)
+    if gain.sum() <= 0:
+        return list(feature_ids)
+    order = np.argsort(-gain, kind="stable")
+    cumulative = np.cumsum(gain[order]) / gain.sum()
+    keep = order[: int(np.searchsorted(cumulative, share)) + 1]
+    return [feature_ids[i] for i in keep]
 
 
 def fit_support(

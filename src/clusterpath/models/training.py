@@ -47,7 +47,7 @@ from clusterpath.models.pipeline import (
 from clusterpath.models.pyfunc import feature_ranges
 from clusterpath.models.shift import ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
-from clusterpath.models.support import distances, fit_support
+from clusterpath.models.support import distances, fit_support, important_features
 from clusterpath.models.temperature import TemperatureScaled, apply_temperature
 
 LIGHTGBM = "lightgbm"
@@ -329,6 +329,7 @@ def train_and_evaluate(
         config.trust.distance_quantile,
         config.evaluation.shift_min_clusters,
         bins,
+        config.trust.importance_share,
     )
     if shift is None:
         model, conformal, facts = fit_served_model(train, folds, oof, config, feature_ids, classes)
@@ -359,9 +360,10 @@ def train_and_evaluate(
         for name, evaluation in shift.evaluations.items():
             evaluations[name]["shift"] = evaluation
     coverage = coverage_report(conformal.membership(holdout_proba[LIGHTGBM]), holdout.y, classes)
+    watched = important_features(model, feature_ids, config.trust.importance_share)
     support = fit_support(
         train.X,
-        feature_ids,
+        watched,
         train.groups,
         config.trust.distance_quantile,
         seed=config.random_state,

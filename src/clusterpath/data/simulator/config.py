@@ -27,7 +27,7 @@ class SimulationConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    n_clusters: int = Field(300, ge=1, le=1_000_000)
+    n_clusters: int = Field(600, ge=1, le=1_000_000)
     years: tuple[int, int] = (2019, 2023)
     seed: int = Field(0, ge=0)
     target_firm_rows: int | None = Field(
