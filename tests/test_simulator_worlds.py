@@ -13,18 +13,9 @@ from typer.testing import CliRunner
 from clusterpath.cli import app
 from clusterpath.data.simulator import SimulationConfig, iter_clusters
 from clusterpath.data.simulator.traits import _CENTRES, PATH_ORDER, TRAITS, world_centres
-from clusterpath.data.simulator.worlds import RANDOM, draw_world, load_worlds
+from clusterpath.data.simulator.worlds import DRAWN_FIELDS, RANDOM, draw_world, load_worlds
 
 WORLDS = load_worlds()
-FIELDS = (
-    "links_per_firm",
-    "rd_reporting",
-    "median_enterprises",
-    "size_sigma",
-    "giant_anchor_share",
-    "rd_scale",
-    "frontier_share",
-)
 
 
 def test_catalogue_declares_several_distinct_worlds() -> None:
@@ -40,7 +31,7 @@ def test_draws_stay_inside_the_declared_ranges(seed: int, name: str) -> None:
     world = draw_world(name, WORLDS, set(TRAITS), np.random.default_rng(seed))
     spec = WORLDS.worlds[world.name]
     assert name in (RANDOM, world.name)
-    for field in FIELDS:
+    for field in DRAWN_FIELDS:
         r = getattr(spec, field)
         assert r.low - 1e-9 <= getattr(world, field) <= r.high + 1e-9
     for trait, shift in world.trait_shifts.items():

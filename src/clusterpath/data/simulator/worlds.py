@@ -21,6 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from clusterpath.resources import data_dir
 
 RANDOM = "random"
+DRAWN_FIELDS = (  # drawn per cluster inside the world's range
+    "links_per_firm",
+    "rd_reporting",
+    "median_enterprises",
+    "size_sigma",
+    "giant_anchor_share",
+    "rd_scale",
+    "frontier_share",
+)
 _LOG_FIELDS = ("links_per_firm", "median_enterprises", "rd_scale")
 
 
@@ -134,17 +143,6 @@ def draw_world(
             return float(np.exp(rng.uniform(np.log(r.low), np.log(r.high))))
         return float(rng.uniform(r.low, r.high))
 
-    values = {
-        f: draw(f, getattr(spec, f))
-        for f in (
-            "links_per_firm",
-            "rd_reporting",
-            "median_enterprises",
-            "size_sigma",
-            "giant_anchor_share",
-            "rd_scale",
-            "frontier_share",
-        )
-    }
+    values = {f: draw(f, getattr(spec, f)) for f in DRAWN_FIELDS}
     shifts = {t: draw(t, r) for t, r in sorted(spec.trait_shifts.items())}
     return World(name, max_enterprises=spec.max_enterprises, trait_shifts=shifts, **values)
