@@ -124,6 +124,12 @@ def features(
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
     spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
     list_: Annotated[bool, typer.Option("--list", help="Print the indicator catalogue.")] = False,
+    show: Annotated[
+        str | None, typer.Option("--show", help="Print one indicator of the catalogue whole.")
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="Form of --list: table, json or markdown.")
+    ] = "table",
     lang: Annotated[str, typer.Option(help="Language of --list: zh or en.")] = "zh",
 ) -> None:
     """Compute the indicator catalogue for every cluster-year of an extract."""
@@ -131,8 +137,10 @@ def features(
     def job() -> None:
         from clusterpath.pipelines.features import list_catalogue, run_features
 
-        if list_:
-            list_catalogue(Console(), lang)
+        if format_ not in ("table", "json", "markdown"):
+            raise typer.BadParameter(f"unknown format {format_!r}; use table, json or markdown")
+        if list_ or show is not None:
+            list_catalogue(Console(), lang, format_, show)
             return
         if data is None:
             raise typer.BadParameter("give an extract folder (or --list)")
