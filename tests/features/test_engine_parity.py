@@ -51,7 +51,9 @@ def test_spark_matches_duckdb_on_simulated_extract(spark, tmp_path: Path) -> Non
     from clusterpath.data.simulator import SimulationConfig, write_extract
 
     folder = tmp_path / "sim"
-    write_extract(SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3), folder)
+    write_extract(
+        SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3, world="reference"), folder
+    )
     local, distributed = _both(folder, spark)
     assert len(local) == 16
     assert local[list(load_catalogue().ids)].notna().to_numpy().mean() > 0.9
