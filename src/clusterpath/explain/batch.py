@@ -27,6 +27,7 @@ from clusterpath.explain.records import (
     Vocabulary,
     driver_records,
     explanation_records,
+    json_numbers,
 )
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
@@ -120,7 +121,7 @@ def score_table(
             drivers=_spread(explained.pro, ok, len(scores), list),
             holds_back=_spread(explained.con, ok, len(scores), list),
             what_ifs=_spread(what_ifs, ok, len(scores), lambda: None),
-            shap_base=_spread(base_rec.tolist(), ok, len(scores), lambda: None),
+            shap_base=_spread(json_numbers(base_rec), ok, len(scores), lambda: None),
         )
         records = explanation_records(vocab, scores, classes, parts)
     step("explain")
@@ -141,7 +142,7 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
     ids = contrib.feature_ids
     pro = ranked_drivers(shap_rec, X, ids, config.top_drivers, +1)
     con = ranked_drivers(shap_rec, X, ids, config.holds_back, -1)
-    return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con, True))
+    return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con))
 
 
 def _contributions_and_drivers(
