@@ -70,14 +70,21 @@ def _predictions(model: LoadedModel, X: pd.DataFrame, flags: pd.DataFrame) -> pd
 
 
 def _what_ifs(
-    model: LoadedModel, X: pd.DataFrame, targets: list[str], vocab: Vocabulary, config
+    model: LoadedModel,
+    X: pd.DataFrame,
+    targets: list[str],
+    vocab: Vocabulary,
+    config,
+    search: Callable = what_would_change,
 ) -> list[WhatIf | None]:
+    """The nearest change of every row of ``X`` to its target (``search`` may be another
+    implementation of ``what_would_change``, for the benchmark's side-by-side run)."""
     estimator, classes = model.bundle["estimator"], model.classes
     actionable = [i.id for i in vocab.catalogue.indicators if i.actionable]
     integer = [i.id for i in vocab.catalogue.indicators if i.display == "integer"]
     space = search_space(estimator, actionable, integer, model.bundle["ranges"], config)
     frame = X.reindex(columns=list(model.feature_ids))
-    return what_would_change(
+    return search(
         lambda part: predict_proba_ordered(estimator, part, classes),
         frame,
         targets,

@@ -58,9 +58,9 @@ class Pieces:
     """The trees splitting on one indicator, each cut into the pieces between its own
     thresholds: one candidate stands for each piece, then NaN (the row's own value).
 
-    Laid out flat for a batch: ``tree`` and ``value`` per walk, and per (tree, candidate)
-    the walk whose leaf the candidate gets (``walk``) and the walk at the row's own value
-    (``own``).
+    Laid out flat for a batch: ``tree`` and ``value`` per walk (the representatives), and
+    per (tree, candidate) the walk whose leaf the candidate gets (``walk``). The leaf at the
+    row's own value is the row's leaf of that tree, walked once for all indicators.
     """
 
     trees: np.ndarray
@@ -69,7 +69,6 @@ class Pieces:
     tree: np.ndarray
     value: np.ndarray
     walk: np.ndarray  # (trees, candidates)
-    own: np.ndarray  # (trees,)
     steps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # per class, see below
 
     def of(self, tree: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +84,7 @@ def pieces_of(forest: Forest, column: int, values: np.ndarray) -> Pieces:
         _, first, inverse = np.unique(at, return_index=True, return_inverse=True)
         reps.append(np.append(values[first], np.nan))
         piece.append(inverse)
-    sizes = np.array([len(r) for r in reps], dtype=int)
+    sizes = np.array([len(r) - 1 for r in reps], dtype=int)
     starts = np.cumsum(sizes) - sizes
     walk = np.array([start + inv for start, inv in zip(starts, piece, strict=True)], dtype=int)
     walk = walk.reshape(len(trees), len(values))
@@ -94,9 +93,8 @@ def pieces_of(forest: Forest, column: int, values: np.ndarray) -> Pieces:
         reps,
         piece,
         np.repeat(trees, sizes),
-        np.concatenate(reps) if reps else np.zeros(0),
+        np.concatenate([r[:-1] for r in reps]) if reps else np.zeros(0),
         walk,
-        starts + sizes - 1,
         _steps(walk, forest.tree_class[trees], forest.n_classes),
     )
 
@@ -188,9 +186,9 @@ class _Moves:
     delta: np.ndarray  # (rows, candidates, classes): change of the raw scores
 
 
-def _single_moves(forest: Forest, matrix: np.ndarray, fid: str, space: SearchSpace) -> _Moves:
+def _single_moves(forest: Forest, matrix, own_leaves, fid: str, space: SearchSpace) -> _Moves:
     """Raw-score change at every candidate of ``fid``: walk each tree splitting on it once
-    per piece and once at the row's own value, then sum the differences per class."""
+    per piece, then sum the differences from the row's own leaves per class."""
     column, values, pieces = forest.names.index(fid), space.candidates[fid], space.pieces[fid]
     n, walks = len(matrix), len(pieces.value)
     leaves = forest.leaf_values(
@@ -199,7 +197,7 @@ def _single_moves(forest: Forest, matrix: np.ndarray, fid: str, space: SearchSpa
         np.tile(pieces.tree, n),
         [(column, np.tile(pieces.value, n))],
     ).reshape(n, walks)
-    own = leaves[:, pieces.own]
+    own = own_leaves[:, pieces.trees]
     classes = forest.tree_class[pieces.trees]
     delta = np.zeros((n, len(values), forest.n_classes))
     for k, (first, at, after, before) in enumerate(pieces.steps):
@@ -215,19 +213,17 @@ def _single_moves(forest: Forest, matrix: np.ndarray, fid: str, space: SearchSpa
     return _Moves(column, values, distance, delta)
 
 
-def _target_margin(z: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Score of the target minus the best other score, along the last axis of ``z``."""
-    at = target[..., None]
-    z_target = np.take_along_axis(z, at, axis=-1)[..., 0]
-    others = np.where(np.arange(z.shape[-1]) == at, -np.inf, z)
-    return z_target - others.max(axis=-1)
-
-
 def _probability_gain(z: np.ndarray, target: np.ndarray, temperature: float) -> np.ndarray:
-    """The target's probability minus the best other's, as the served estimator gives them."""
+    """The target's probability minus the top path's, as the served estimator gives them.
+
+    Asked only for rows no candidate flips, where the top path is never the target, so this
+    is the target's margin over the best other path.
+    """
     scaled = z / temperature
-    p = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    return _target_margin(p / p.sum(axis=-1, keepdims=True), target)
+    top = scaled.max(axis=-1, keepdims=True)
+    e = np.exp(scaled - top)
+    e_target = np.take_along_axis(e, target[..., None], axis=-1)[..., 0]
+    return (e_target - 1.0) / e.sum(axis=-1)
 
 
 @dataclass
@@ -287,10 +283,14 @@ def _joint_correction(forest: Forest, matrix, rows, moved: tuple, space, a, b):
     shared = np.intersect1d(one.trees, two.trees).tolist()
     if not shared:
         return out
-    grids = [np.meshgrid(one.of(t)[0], two.of(t)[0], indexing="ij") for t in shared]
-    cells = np.array([g[0].size for g in grids])
-    g1 = np.concatenate([g[0].ravel() for g in grids])
-    g2 = np.concatenate([g[1].ravel() for g in grids])
+    shapes = [(len(one.of(t)[0]), len(two.of(t)[0])) for t in shared]
+    cells = np.array([s1 * s2 for s1, s2 in shapes])
+    g1 = np.concatenate(
+        [np.repeat(one.of(t)[0], s2) for t, (_, s2) in zip(shared, shapes, strict=True)]
+    )
+    g2 = np.concatenate(
+        [np.tile(two.of(t)[0], s1) for t, (s1, _) in zip(shared, shapes, strict=True)]
+    )
     n = len(rows)
     leaves = forest.leaf_values(
         matrix,
@@ -300,8 +300,7 @@ def _joint_correction(forest: Forest, matrix, rows, moved: tuple, space, a, b):
     ).reshape(n, len(g1))
     at = np.arange(n)[:, None, None]
     start = 0
-    for tree, grid, size in zip(shared, grids, cells.tolist(), strict=True):
-        shape = grid[0].shape
+    for tree, shape, size in zip(shared, shapes, cells.tolist(), strict=True):
         block = leaves[:, start : start + size].reshape(n, *shape)
         start += size
         i, j = one.of(tree)[1][a][:, :, None], two.of(tree)[1][b][:, None, :]
@@ -343,8 +342,9 @@ def _pairs(matrix, z, target, moves, groups, space, width: int, found: _Found) -
 
 
 def _search_chunk(forest, matrix, target, space, config) -> _Found:
-    z = forest.raw_scores(matrix)
-    moves = {fid: _single_moves(forest, matrix, fid, space) for fid in space.candidates}
+    own = forest.leaves(matrix)
+    z = forest.raw_scores(matrix, own)
+    moves = {fid: _single_moves(forest, matrix, own, fid, space) for fid in space.candidates}
     found = _singles(moves, z, target)
     missing = np.flatnonzero(~np.isfinite(found.distance))
     gains = _gains(moves, z, target, missing, space.temperature)

@@ -81,12 +81,16 @@ class Forest:
             node = np.where(go_left, self.left[node], self.right[node])
         return self.value[node]
 
-    def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
-        """Raw score of every class for every row (the sum of its trees' leaves)."""
+    def leaves(self, matrix: np.ndarray) -> np.ndarray:
+        """Leaf value of every tree for every row: (rows, trees)."""
         n, trees = len(matrix), len(self.root)
         rows = np.repeat(np.arange(n), trees)
-        leaves = self.leaf_values(matrix, rows, np.tile(np.arange(trees), n)).reshape(n, trees)
-        out = np.zeros((n, self.n_classes))
+        return self.leaf_values(matrix, rows, np.tile(np.arange(trees), n)).reshape(n, trees)
+
+    def raw_scores(self, matrix: np.ndarray, leaves: np.ndarray | None = None) -> np.ndarray:
+        """Raw score of every class for every row (the sum of its trees' leaves)."""
+        leaves = self.leaves(matrix) if leaves is None else leaves
+        out = np.zeros((len(matrix), self.n_classes))
         for k in range(self.n_classes):
             out[:, k] = leaves[:, self.tree_class == k].sum(axis=1)
         return out
@@ -109,6 +113,8 @@ def forest_of(estimator) -> Forest:
         nodes.append(None)
         left = add(tree["left_child"], level + 1)
         right = add(tree["right_child"], level + 1)
+        if tree["decision_type"] != "<=":  # indicators are numbers; no categorical splits
+            raise ValueError(f"unsupported split {tree['decision_type']!r} in the model")
         kind, default_left = tree["missing_type"], bool(tree["default_left"])
         threshold = float(tree["threshold"])
         nan_left = default_left if kind in ("NaN", "Zero") else threshold >= 0.0
