@@ -142,3 +142,66 @@ def forest_of(estimator) -> Forest:
         names=tuple(booster.feature_name()),
         labels=tuple(str(label) for label in lightgbm_labels(estimator)),
     )
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The trees splitting on one indicator, each cut into the pieces between its own
+    thresholds: one candidate stands for each piece, then NaN (the row's own value).
+
+    Laid out flat for a batch: ``tree`` and ``value`` per walk (the representatives), and
+    per (tree, candidate) the walk whose leaf the candidate gets (``walk``). The leaf at the
+    row's own value is the row's leaf of that tree, walked once for all indicators.
+    """
+
+    trees: np.ndarray
+    values: list[np.ndarray]  # per tree: representatives then NaN
+    piece: list[np.ndarray]  # per tree: index of each candidate's representative
+    tree: np.ndarray
+    value: np.ndarray
+    walk: np.ndarray  # (trees, candidates)
+    steps: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]  # per class, see below
+
+    def of(self, tree: int) -> tuple[np.ndarray, np.ndarray]:
+        at = int(np.searchsorted(self.trees, tree))
+        return self.values[at], self.piece[at]
+
+
+def pieces_of(forest: Forest, column: int, values: np.ndarray) -> Pieces:
+    trees = forest.trees_using(column)
+    reps, piece = [], []
+    for tree in trees.tolist():
+        at = np.searchsorted(forest.tree_thresholds(tree, column), values, side="left")
+        _, first, inverse = np.unique(at, return_index=True, return_inverse=True)
+        reps.append(np.append(values[first], np.nan))
+        piece.append(inverse)
+    sizes = np.array([len(r) - 1 for r in reps], dtype=int)
+    starts = np.cumsum(sizes) - sizes
+    walk = np.array([start + inv for start, inv in zip(starts, piece, strict=True)], dtype=int)
+    walk = walk.reshape(len(trees), len(values))
+    return Pieces(
+        trees,
+        reps,
+        piece,
+        np.repeat(trees, sizes),
+        np.concatenate([r[:-1] for r in reps]) if reps else np.zeros(0),
+        walk,
+        _steps(walk, forest.tree_class[trees], forest.n_classes),
+    )
+
+
+def _steps(walk: np.ndarray, classes: np.ndarray, n_classes: int) -> list[tuple]:
+    """Per class: where along the sorted candidates one of its trees changes leaf.
+
+    (first walks of the class's trees, candidate of each step, walk after it, walk before
+    it), steps ordered by candidate. A score along the candidates is its value at the first
+    one plus the running sum of its steps: a few steps per tree instead of every candidate.
+    """
+    out = []
+    for k in range(n_classes):
+        mine = walk[classes == k]
+        tree, at = np.nonzero(mine[:, 1:] != mine[:, :-1])
+        order = np.argsort(at, kind="stable")
+        tree, at = tree[order], at[order] + 1
+        out.append((mine[:, 0], at, mine[tree, at], mine[tree, at - 1]))
+    return out
