@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clusterpath.explain.settings import ScoringConfig
+from clusterpath.models.support import distance_percentile, distances, unusual_indicators
 
 INSUFFICIENT = "insufficient_data"
 LOW_TRUST = "low_trust"
@@ -76,12 +77,6 @@ def _share(p: float) -> str:
 
 def _unusual_profile(X: pd.DataFrame, support: Mapping) -> dict[int, str]:
     """Row position -> reason, for rows farther from the training data than the threshold."""
-    from clusterpath.models.support import (
-        distance_percentile,
-        distances,
-        unusual_indicators,
-    )
-
     d = distances(X, support)
     rows = np.flatnonzero(d > support["threshold"])
     if not len(rows):
