@@ -65,7 +65,7 @@ class ConformalConfig(_Frozen):
 class TrustConfig(_Frozen):
     """Where a row counts as far from the training data (see ``models/support.py``)."""
 
-    distance_quantile: float = Field(default=0.95, gt=0, lt=1)
+    distance_quantile: float = Field(default=0.975, gt=0, lt=1)
     importance_share: float = Field(default=0.8, gt=0, le=1)
 
 
