@@ -22,7 +22,7 @@ from clusterpath.models.pipeline import predict_proba_ordered
 from clusterpath.models.support import distances, fit_support, important_features
 from clusterpath.models.temperature import apply_temperature, fit_temperature
 
-LIGHTGBM = "lightgbm"
+LIGHTGBM = "lightgbm"  # the candidate that is served; the others are baselines
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,11 @@ def held_out_worlds(data: LabelledData, min_clusters: int) -> list[str]:
     return sorted(counts.index[counts >= min_clusters].tolist())
 
 
-def _flag_summary(correct: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
+def flag_summary(y_true, proba: np.ndarray, classes: Sequence[str], flagged) -> dict[str, float]:
+    """Flag rate and the accuracy of flagged and unflagged rows (NaN where there are none)."""
+    correct = predicted_labels(proba, classes) == np.asarray(y_true, dtype=object)
+    flagged = np.asarray(flagged, dtype=bool)
+
     def accuracy(mask: np.ndarray) -> float:
         return float(correct[mask].mean()) if mask.any() else float("nan")
 
@@ -58,12 +62,6 @@ def _flag_summary(correct: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
         "accuracy_flagged": accuracy(flagged),
         "accuracy_unflagged": accuracy(~flagged),
     }
-
-
-def flag_summary(y_true, proba: np.ndarray, classes: Sequence[str], flagged) -> dict[str, float]:
-    """Flag rate and the accuracy of flagged and unflagged rows."""
-    correct = predicted_labels(proba, classes) == np.asarray(y_true, dtype=object)
-    return _flag_summary(correct, np.asarray(flagged, dtype=bool))
 
 
 def shift_test(

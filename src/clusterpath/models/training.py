@@ -50,12 +50,10 @@ from clusterpath.models.pipeline import (
     predict_proba_ordered,
 )
 from clusterpath.models.pyfunc import feature_ranges
-from clusterpath.models.shift import ShiftResult, flag_summary, shift_test
+from clusterpath.models.shift import LIGHTGBM, ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
 from clusterpath.models.support import distances, fit_support, important_features
 from clusterpath.models.temperature import TemperatureScaled, apply_temperature
-
-LIGHTGBM = "lightgbm"
 
 
 @dataclass(frozen=True)
