@@ -8,10 +8,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/clusterpath
 DEMO_DATA := data/demo
+GALLERY := data/gallery
+GALLERY_OUT := $(DEMO_DATA)/gallery
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
 
-.PHONY: env browser demo test lint format clean
+.PHONY: env browser demo gallery gallery-data test lint format clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -32,13 +34,28 @@ browser:
 	    chromium fonts-wqy-microhei; }
 
 demo: env browser
-	$(CLI) simulate --out $(DEMO_DATA) --clusters 300 --years 2019-2023 --seed 0
+	$(CLI) simulate --out $(DEMO_DATA) --clusters 600 --years 2019-2023 --seed 0 --world random
 	$(CLI) validate $(DEMO_DATA)
 	$(CLI) features $(DEMO_DATA) --out $(DEMO_DATA)/features.parquet
 	$(CLI) train $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --register
 	$(CLI) score $(DEMO_DATA) --features $(DEMO_DATA)/features.parquet --out $(DEMO_DATA)/scores
+	$(MAKE) gallery
 	$(CLI) report $(DEMO_DATA)/scores --out $(DEMO_DATA)/reports-en --lang en
 	$(CLI) report $(DEMO_DATA)/scores --out $(DEMO_DATA)/reports
+
+# The gallery of real clusters (data/gallery/): scored by the registered champion, reports
+# in both languages beside the demo's (data/demo/gallery/reports, reports-en).
+gallery: env
+	$(CLI) validate $(GALLERY)/extract
+	$(CLI) features $(GALLERY)/extract --out $(GALLERY_OUT)/features.parquet
+	$(CLI) score $(GALLERY)/extract --features $(GALLERY_OUT)/features.parquet \
+	  --out $(GALLERY_OUT)/scores
+	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports-en --lang en
+	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports
+
+# Rebuild data/gallery/extract and the notes from the cluster.yaml specs (byte-identical).
+gallery-data: env
+	$(PY) -m clusterpath.data.gallery.build
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -12,17 +12,24 @@ and times on the same rows:
 2. ``score_table`` without the what-if search: paths, probabilities, prediction sets, trust
    flags, exact SHAP, drivers, the long SHAP table and one explanation record per row;
 3. writing the four output files;
-4. the what-if search on a sample of rows (reported per row; it evaluates the model many
-   times per row, so it is optional in the scoring command).
+4. the what-if search on ``--what-if-rows`` rows, and the previous search (kept for tests in
+   ``tests/explain/reference_search.py``) on the first ``--reference-rows`` of them, side by
+   side in ms per cluster-year, with how many answers agree;
+5. the bytes per cluster-year of ``explanations.json``, as written (with and without
+   what-if) and in the previous layout, every row carrying names, units and passages
+   (rebuilt from the same rows; its numbers have six digits, so it is slightly smaller than
+   the previous file was).
 
 (1) and (2) are each run ``--repeats`` times and their medians compared, since the
-machine may be shared. Target: (2) at most 1.3x (1).
+machine may be shared. Targets: (2) at most 1.3x (1); the what-if search at most 1 ms per
+cluster-year; ``explanations.json`` at most 1,500 bytes per cluster-year.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.explain.reference_search, the previous what-if search
 
 
 def resampled_features(source: Path, rows: int, seed: int = 0) -> pd.DataFrame:
@@ -67,7 +75,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--features", type=Path, default=ROOT / "data/demo/features.parquet")
     parser.add_argument("--model", default="models:/clusterpath@champion")
-    parser.add_argument("--what-if-rows", type=int, default=1_000)
+    parser.add_argument("--what-if-rows", type=int, default=3_000)
+    parser.add_argument("--reference-rows", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3, help="median of this many runs")
     args = parser.parse_args()
 
@@ -109,11 +118,20 @@ def main() -> None:
         document = explanations_document(batch, model, vocab)
         timed("write outputs", lambda: write_outputs(batch, document, Path(tmp) / "s"), results)
     sample = features.head(args.what_if_rows)
-    timed(
+    searched = timed(
         f"score_table with what-if on {len(sample):,} rows",
         lambda: score_table(sample, model, vocab, config, what_if=True),
         results,
     )
+    stamp(searched, model, "benchmark", vocab.catalogue.version)
+    what_if = what_if_side_by_side(model, vocab, config, sample, args.reference_rows)
+    sizes = {
+        "as written, no what-if": document_bytes(explanations_document(batch, model, vocab)),
+        "as written, with what-if": document_bytes(explanations_document(searched, model, vocab)),
+        "previous layout, with what-if": previous_layout_bytes(
+            explanations_document(searched, model, vocab)
+        ),
+    }
 
     print(
         f"\n{args.rows:,} cluster-years, model {model.name} v{model.version}, "
@@ -125,6 +143,77 @@ def main() -> None:
         print(f"{label:52s} {seconds:9.2f}")
     bare, scored = results[0][1], results[1][1]
     print(f"ratio score_table / bare booster: {scored / bare:.2f} (target <= 1.3)")
+    print("\nwhat-if search, ms per cluster-year (target <= 1):")
+    for label, (rows, ms, found) in what_if.items():
+        print(f"  {label:40s} {rows:6,} rows {ms:8.2f} ms  {found:,} changes found")
+    ratio = what_if["previous"][1] / what_if["batched (same rows)"][1]
+    print(f"  previous / batched on the same rows: {ratio:.1f}x")
+    print(f"  answers agreeing with the previous search: {what_if.agreement}")
+    print("\nexplanations.json, bytes per cluster-year (target <= 1,500):")
+    for label, (rows, size) in sizes.items():
+        print(f"  {label:40s} {rows:7,} rows {size / rows:8,.0f}")
+
+
+class SideBySide(dict):
+    agreement = ""
+
+
+def what_if_side_by_side(model, vocab, config, sample, reference_rows) -> SideBySide:
+    """ms per row of the batched search on all of ``sample``, and of it and the previous
+    search on the first ``reference_rows``; how many of those answers agree (same distance,
+    or nearer with the batched search)."""
+    from tests.explain import reference_search
+
+    from clusterpath.explain.batch import _what_ifs
+    from clusterpath.models.pyfunc import predict_frame
+    from clusterpath.models.uncertainty import uncertainty
+
+    X = sample[list(model.feature_ids)].astype("float64").reset_index(drop=True)
+    targets = list(uncertainty(predict_frame(model.bundle, X))["runner_up"])
+    out = SideBySide()
+
+    def run(rows: int, *search) -> tuple[list, float]:
+        start = time.perf_counter()
+        found = _what_ifs(model, X.head(rows), targets[:rows], vocab, config, *search)
+        return found, (time.perf_counter() - start) * 1e3 / max(rows, 1)
+
+    found, ms = run(len(X))
+    out["batched"] = (len(X), ms, sum(f is not None for f in found))
+    n = min(reference_rows, len(X))
+    ours, ms = run(n)
+    out["batched (same rows)"] = (n, ms, sum(f is not None for f in ours))
+    theirs, ms = run(n, reference_search.reference_search)
+    out["previous"] = (n, ms, sum(f is not None for f in theirs))
+    agree = sum(
+        (a is None and b is None)
+        or (a is not None and b is not None and a.distance <= b.distance * (1 + 1e-9))
+        or (a is not None and b is None)
+        for a, b in zip(ours, theirs, strict=True)
+    )
+    out.agreement = f"{agree:,} of {n:,}"
+    return out
+
+
+def document_bytes(document: dict) -> tuple[int, int]:
+    from clusterpath.pipelines.score import explanations_json
+
+    return len(document["cluster_years"]), len(explanations_json(document))
+
+
+def previous_layout_bytes(document: dict) -> tuple[int, int]:
+    """The document as it was: no declarations, every row with its references resolved
+    (the passages of each driver by id, section and titles; policy and support quoted)."""
+    from clusterpath.pipelines.score import explanations_json
+    from clusterpath.report.inputs import Resolver
+
+    resolve = Resolver(document)
+    rows = [resolve.record(r) for r in document["cluster_years"]]
+    cited = ("id", "section", "title_zh", "title_en")
+    for row in rows:
+        for driver in row["drivers"] + row["holds_back"]:
+            driver["passages"] = [{k: p[k] for k in cited} for p in driver["passages"]]
+    kept = {k: v for k, v in document.items() if k not in ("paths", "indicators", "passages")}
+    return len(rows), len(explanations_json({**kept, "cluster_years": rows}))
 
 
 if __name__ == "__main__":

@@ -49,5 +49,7 @@ def simulated_parquet(tmp_path_factory) -> Path:
     from clusterpath.data.simulator import SimulationConfig, write_extract
 
     folder = tmp_path_factory.mktemp("simulated") / "extract"
-    write_extract(SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3), folder)
+    write_extract(
+        SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3, world="reference"), folder
+    )
     return folder

@@ -71,7 +71,7 @@ def _set(column: str, row: int, value: str):
         (
             "firms",
             _set("revenue", 0, "1e18"),
-            "firms.csv, column revenue: above the maximum 1e+10",
+            "firms.csv, column revenue: above the maximum 1e+09",
         ),
         (
             "firms",
@@ -81,7 +81,7 @@ def _set(column: str, row: int, value: str):
         (
             "firms",
             _set("industry_code", 0, "A9"),
-            "firms.csv, column industry_code: not a two-digit",
+            "firms.csv, column industry_code: not a GB/T 4754-2017 division, group or class code",
         ),
         (
             "firms",
@@ -132,7 +132,8 @@ def test_bad_values_are_named(tiny_dir: Path, table: str, change, expected: str)
 def test_missing_table(tiny_dir: Path) -> None:
     (tiny_dir / "clusters.csv").unlink()
     assert problems_of(tiny_dir) == [
-        f"{tiny_dir}: missing table clusters (clusters.parquet or .csv)"
+        f"{tiny_dir}: missing table clusters "
+        "(clusters.parquet, .csv or .xlsx, or a sheet clusters in a workbook)"
     ]
 
 
@@ -146,10 +147,17 @@ def test_two_files_for_one_table_are_ambiguous(tiny_dir: Path) -> None:
     assert any("ambiguous table clusters" in line for line in problems_of(tiny_dir))
 
 
-def test_csv_not_utf8(tiny_dir: Path) -> None:
+def test_csv_neither_utf8_nor_gb18030(tiny_dir: Path) -> None:
     text = (tiny_dir / "clusters.csv").read_text(encoding="utf-8")
-    (tiny_dir / "clusters.csv").write_bytes(text.encode("gbk"))
-    assert any(line.startswith("clusters.csv: not UTF-8 text") for line in problems_of(tiny_dir))
+    (tiny_dir / "clusters.csv").write_bytes(text.encode("utf-16"))
+    assert problems_of(tiny_dir) == [
+        "clusters.csv: not UTF-8 or GB18030 text (UTF-16: save as CSV UTF-8)"
+    ]
+    (tiny_dir / "clusters.csv").write_bytes(text.encode("utf-8") + b"\xff\n")
+    assert any(
+        line.startswith("clusters.csv: not UTF-8 or GB18030 text (bad byte")
+        for line in problems_of(tiny_dir)
+    )
 
 
 def test_truncated_parquet(tiny_dir: Path) -> None:
@@ -202,4 +210,72 @@ def test_real_process_prints_no_traceback(tiny_dir: Path) -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "firms.csv: not UTF-8 text" in done.stderr
+    assert "firms.csv: not UTF-8 or GB18030 text" in done.stderr
+
+
+# Values real records hold (docs/data-contract.md gives the sources): each must validate.
+REAL_EXTREMES = [
+    ("founded_year", 0, "1898"),  # Peking University
+    ("founded_year", 0, "1896"),  # Xi'an Jiaotong University
+    ("founded_year", 7, "1851"),  # Corning, a partner outside the clusters
+    ("founded_year", 4, "1669"),  # Beijing Tongrentang
+    ("founded_year", 4, "1582"),  # Mayinglong Pharmaceutical
+    ("employees", 7, "2100000"),  # Walmart's workforce
+    ("revenue", 7, "390000000"),  # State Grid: about 3.9 trillion CNY
+    ("rd_expense", 4, "16470000"),  # Huawei 2023: 164.7 bn CNY
+    ("invention_patents", 0, "10000"),  # Huawei-scale yearly grants
+    ("utility_patents", 0, "30000"),
+]
+
+
+@pytest.mark.parametrize(("column", "row", "value"), REAL_EXTREMES)
+def test_real_extremes_validate(tiny_dir: Path, column: str, row: int, value: str) -> None:
+    edit_csv(tiny_dir, "firms", _set(column, row, value))
+    assert load_extract(tiny_dir).firms[column].iat[row] == float(value)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("founded_year", "1499", "column founded_year: below the minimum 1500 (1 row"),
+        ("founded_year", "98", "column founded_year: below the minimum 1500 (1 row"),
+        ("founded_year", "2023", "column founded_year: founded after the observation year"),
+        ("employees", "3100000", "column employees: above the maximum 3e+06"),
+        ("revenue", "4e9", "column revenue: above the maximum 1e+09"),
+        ("vc_funding", "2e9", "column vc_funding: above the maximum 1e+09"),
+        ("invention_patents", "200000", "column invention_patents: above the maximum 100000"),
+    ],
+)
+def test_values_beyond_real_records_are_errors(
+    tiny_dir: Path, column: str, value: str, expected: str
+) -> None:
+    edit_csv(tiny_dir, "firms", _set(column, 0, value))  # row 0 is observed in 2022
+    lines = problems_of(tiny_dir)
+    assert len(lines) == 1 and lines[0].startswith(f"firms.csv, {expected}"), lines
+
+
+def test_an_observation_year_ahead_of_today_is_an_error(tiny_dir: Path) -> None:
+    from clusterpath.data.contract import current_year
+
+    edit_csv(tiny_dir, "labels", _set("year", 0, str(current_year() + 1)))
+    assert problems_of(tiny_dir) == [
+        f"labels.csv, column year: above the maximum {current_year()} (likely a unit or entry "
+        "error) "
+        "(1 row, e.g. row 1)"
+    ]
+
+
+def test_a_cluster_of_twelve_thousand_enterprises_validates(tiny_dir: Path) -> None:
+    """No bound on a cluster's size: the largest clusters hold thousands of firms, and
+    their chains in a registry extract tens of thousands."""
+    from clusterpath.pipelines.features import build_features
+
+    firms = pd.read_csv(tiny_dir / "firms.csv", dtype=str, keep_default_na=False)
+    template = firms.iloc[[1]]
+    many = pd.concat([template] * 12_000, ignore_index=True)
+    many["firm_id"] = [f"G{i:05d}" for i in range(len(many))]
+    pd.concat([firms, many]).to_csv(tiny_dir / "firms.csv", index=False)
+    extract = load_extract(tiny_dir)
+    assert (extract.firms["cluster_id"] == "C1").sum() == 12_000 + 9  # 4 rows 2022, 5 2023
+    members = build_features(tiny_dir).set_index(["cluster_id", "year"])["n_enterprises"]
+    assert members[("C1", 2022)] == 12_000 + 3

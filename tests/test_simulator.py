@@ -20,7 +20,7 @@ from clusterpath.data.simulator import (
 
 PATHS = ("giant_anchored", "upgrade", "convergence", "introduction", "indigenous")
 TABLES = ("firms", "links", "clusters", "labels")
-CONFIG = SimulationConfig(n_clusters=150, years=(2021, 2023), seed=7)
+CONFIG = SimulationConfig(n_clusters=150, years=(2021, 2023), seed=7, world="reference")
 
 
 @pytest.fixture(scope="session")

@@ -67,11 +67,11 @@ def run_guarded(job: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         _stderr().print("interrupted; no partial outputs were left")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except (typer.Exit, typer.Abort):
-        raise
     except typer.BadParameter as err:
         _stderr().print(f"[red]bad input[/red]: {escape(err.format_message())}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (typer.Exit, typer.Abort):
+        raise
     except SparkFailure as err:
         # the watchdog stays quiet once this line is out (see clusterpath.spark.session)
         _stderr().print(f"[red]spark failed[/red]: {escape(str(err))}")
@@ -86,7 +86,7 @@ def run_guarded(job: Callable[[], None]) -> None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the extract to (replaced whole).")],
-    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 120,
+    clusters: Annotated[int, typer.Option(help="Number of clusters.")] = 600,
     years: Annotated[str, typer.Option(help="Observation years, FIRST-LAST.")] = "2019-2023",
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same extract.")
@@ -94,13 +94,25 @@ def simulate(
     target_firm_rows: Annotated[
         int | None, typer.Option(help="Grow the cluster count until about this many firm-rows.")
     ] = None,
+    world: Annotated[
+        str,
+        typer.Option(
+            help="A world of data/simulator/worlds.yaml for every cluster, or random (a "
+            "world drawn per cluster)."
+        ),
+    ] = "random",
 ) -> None:
     """Write a simulated extract in the contract's form, with simulated labels."""
 
     def job() -> None:
+        from clusterpath.data.simulator.worlds import check_world_name, load_worlds
         from clusterpath.pipelines.simulate import run_simulate
 
-        run_simulate(out, clusters, years, seed, target_firm_rows, Console())
+        try:
+            check_world_name(world, load_worlds())
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+        run_simulate(out, clusters, years, seed, target_firm_rows, Console(), world)
 
     run_guarded(job)
 
@@ -131,6 +143,12 @@ def features(
     spark_master: SparkMaster = "local[2]",
     spark_conf: SparkConf = None,
     list_: Annotated[bool, typer.Option("--list", help="Print the indicator catalogue.")] = False,
+    show: Annotated[
+        str | None, typer.Option("--show", help="Print one indicator of the catalogue whole.")
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="Form of --list: table, json or markdown.")
+    ] = "table",
     lang: Annotated[str, typer.Option(help="Language of --list: zh or en.")] = "zh",
 ) -> None:
     """Compute the indicator catalogue for every cluster-year of an extract."""
@@ -138,8 +156,10 @@ def features(
     def job() -> None:
         from clusterpath.pipelines.features import list_catalogue, run_features
 
-        if list_:
-            list_catalogue(Console(), lang)
+        if format_ not in ("table", "json", "markdown"):
+            raise typer.BadParameter(f"unknown format {format_!r}; use table, json or markdown")
+        if list_ or show is not None:
+            list_catalogue(Console(), lang, format_, show)
             return
         if data is None:
             raise typer.BadParameter("give an extract folder (or --list)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import shap
 
 from clusterpath.explain.contributions import (
@@ -59,7 +60,7 @@ def test_mean_abs_is_the_average_magnitude(small_model):
     assert isinstance(table, pd.DataFrame)
     assert table.shape == (len(ids), len(classes))
     expected = np.abs(contrib.values[:, 2, 0]).mean()
-    assert table.iloc[0, 2] == expected
+    assert table.iloc[0, 2] == pytest.approx(expected, rel=1e-12)
 
 
 def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, small_labels):

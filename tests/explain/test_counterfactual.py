@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 
 from clusterpath.explain.counterfactual import search_space, split_thresholds, what_would_change
+from clusterpath.explain.forest import forest_of
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.pipeline import lightgbm_step, predict_proba_ordered
 from clusterpath.models.pyfunc import feature_ranges
 from clusterpath.models.uncertainty import uncertainty
+from tests.explain.reference_search import reference_search
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +99,41 @@ def test_missing_indicators_are_never_moved(small_model):
 
     found = what_would_change(proba, X, [classes[0]] * len(X), classes, space, config)
     assert found == [None] * len(X)
+
+
+def test_batched_search_matches_the_reference_search(small_model):
+    """Same rows, same targets: every change the reference search (the model evaluated at
+    each candidate, ring by ring) finds is found at the same distance or nearer."""
+    pipeline, features, classes, ids = small_model
+    config = load_scoring_config()
+    actionable = [i.id for i in load_catalogue().indicators if i.actionable]
+    space = search_space(pipeline, actionable, [], feature_ranges(features, ids), config)
+    X = features[list(ids)].reset_index(drop=True).astype(float)
+
+    def proba(frame: pd.DataFrame) -> np.ndarray:
+        return predict_proba_ordered(pipeline, frame, classes)
+
+    # the runner-up, and for every third row the third most likely path (farther)
+    order = np.argsort(-proba(X), axis=1)
+    targets = [classes[order[r, 2 if r % 3 == 0 else 1]] for r in range(len(X))]
+    found = what_would_change(proba, X, targets, classes, space, config)
+    reference = reference_search(proba, X, targets, classes, space, config)
+    assert sum(r is not None for r in reference) >= 10
+    assert any(r is not None and len(r.changes) == 2 for r in reference)
+    for row, (ours, theirs) in enumerate(zip(found, reference, strict=True)):
+        if theirs is None:
+            continue
+        assert ours is not None, f"row {row}: reference found {theirs}"
+        assert ours.distance <= theirs.distance * (1 + 1e-9), (row, ours, theirs)
+        assert ours.target == theirs.target
+
+
+def test_forest_arrays_give_the_boosters_raw_scores(small_model):
+    pipeline, features, _, ids = small_model
+    X = features[list(ids)].head(40).astype(float).reset_index(drop=True)
+    X.iloc[::3, :5] = np.nan  # missing values take each split's default side
+    X.iloc[1::3, :5] = 0.0
+    forest = forest_of(pipeline)
+    raw = lightgbm_step(pipeline).booster_.predict(X[list(forest.names)], raw_score=True)
+    ours = forest.raw_scores(np.ascontiguousarray(X[list(forest.names)].to_numpy()))
+    np.testing.assert_allclose(ours, raw, rtol=0, atol=1e-12)

@@ -17,20 +17,11 @@ from clusterpath.explain.records import (
     Vocabulary,
     driver_records,
     explanation_records,
+    json_numbers,
 )
 from clusterpath.features.catalogue import load_catalogue
 
-DRIVER_KEYS = [
-    "feature",
-    "name_zh",
-    "name_en",
-    "unit",
-    "value",
-    "value_zh",
-    "value_en",
-    "shap",
-    "passages",
-]
+DRIVER_KEYS = ["feature", "value", "value_zh", "value_en", "shap"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +40,7 @@ def _ranked() -> RankedDrivers:
     )
 
 
-def test_driver_records_carry_names_units_and_passages(vocab):
+def test_driver_records_carry_ids_and_formatted_values(vocab):
     rows = driver_records(vocab, _ranked())
     assert [[d["feature"] for d in row] for row in rows] == [
         ["rd_intensity", "employment"],
@@ -57,26 +48,35 @@ def test_driver_records_carry_names_units_and_passages(vocab):
     ]
     rd, employment, missing = rows[0][0], rows[0][1], rows[1][0]
     assert list(rd) == DRIVER_KEYS
-    assert (rd["name_en"], rd["unit"]) == ("R&D intensity", "ratio")
     assert (rd["value"], rd["value_zh"], rd["value_en"], rd["shap"]) == (
         0.021,
         "2.1 %",
         "2.1 %",
         0.4,
     )
-    assert [p["id"] for p in rd["passages"]] == ["1.1.b", "3.2.1", "3.2.5"]
-    assert (employment["value_zh"], employment["value_en"]) == ("1,235 人", "1,235 employees")
+    assert (employment["value"], employment["value_zh"]) == (1234.6, "1,235 人")
+    assert employment["value_en"] == "1,235 employees"
     assert (missing["value"], missing["value_zh"], missing["value_en"]) == (None, "无数据", "n/a")
     assert missing["shap"] == 0.2
 
 
-def test_holding_back_records_quote_support_passages(vocab):
-    rows = driver_records(vocab, _ranked(), holding_back=True)
-    rd, employment = rows[0]
-    assert list(employment) == [*DRIVER_KEYS, "support_passages"]
-    assert rd["support_passages"] == []
-    (support,) = employment["support_passages"]
-    assert support["id"] == "3.1.3" and support["text"]
+def test_declarations_hold_names_units_and_passages_once(vocab):
+    classes = vocab.reference.path_codes
+    declared = vocab.declarations(classes)
+    assert [p["code"] for p in declared["paths"]] == list(classes)
+    indigenous = declared["paths"][classes.index("indigenous")]
+    assert indigenous["policy"] == vocab.corpus.for_path("indigenous").id
+    rd, employment = declared["indicators"]["rd_intensity"], declared["indicators"]["employment"]
+    assert (rd["name_en"], rd["unit"], rd["display"]) == ("R&D intensity", "ratio", "percent")
+    assert rd["passages"] == ["1.1.b", "3.2.1", "3.2.5"] and rd["support_passages"] == []
+    assert employment["support_passages"] == ["3.1.3"]
+    support = declared["passages"]["3.1.3"]
+    assert support["id"] == "3.1.3" and support["text"] == vocab.corpus.get("3.1.3").text
+
+
+def test_numbers_keep_six_significant_digits():
+    values = np.array([0.907167370984777, -2.9314451929228706, 123456789.0, 0.0, np.nan])
+    assert json_numbers(values) == [0.907167, -2.93145, 123457000.0, 0.0, None]
 
 
 def test_explanation_records_read_the_scores_table(vocab):
@@ -100,19 +100,13 @@ def test_explanation_records_read_the_scores_table(vocab):
     first, second = explanation_records(vocab, scores, classes, parts)
     assert first["cluster_id"] == "C1" and type(first["year"]) is int
     assert (first["cluster_name"], first["province"], first["domain"]) == ("甲", None, None)
-    assert first["recommendation"] == {
-        "code": "indigenous",
-        "name_zh": vocab.path_refs["indigenous"]["name_zh"],
-        "name_en": vocab.path_refs["indigenous"]["name_en"],
-    }
-    assert first["runner_up"]["code"] == "upgrade"
-    assert first["probabilities"] == dict.fromkeys(classes, 0.1)
+    assert (first["recommendation"], first["runner_up"]) == ("indigenous", "upgrade")
+    assert first["probabilities"] == [0.1] * len(classes)
     assert first["prediction_set"] == ["indigenous", "upgrade"]
     assert (first["drivers"], first["holds_back"]) == (drivers, [])
-    assert first["policy"] is vocab.policies["indigenous"]
     assert (first["what_would_change"], first["shap_base"]) == (None, -0.5)
-    assert (second["recommendation"], second["runner_up"], second["policy"]) == (None,) * 3
-    assert second["probabilities"] == dict.fromkeys(classes)
+    assert (second["recommendation"], second["runner_up"]) == (None, None)
+    assert second["probabilities"] == [None] * len(classes)
     assert (second["prediction_set"], second["flag"]) == ([], "insufficient_data")
     assert list(second)[-2:] == ["what_would_change", "shap_base"]
 

@@ -45,6 +45,8 @@ ENTERPRISE_INDICATORS = (
     *REVENUE_INDICATORS,
     *EMPLOYEE_INDICATORS,
     "rd_intensity_median",
+    "rd_intensity_of_rd_firms",
+    "top1_to_top2_revenue_ratio",
     "rd_active_share",
     "invention_patent_share",
     "sme_share",
@@ -91,6 +93,7 @@ CASES = [
         [],
         {
             "revenue_gini": "few_enterprises",
+            "top1_to_top2_revenue_ratio": "few_enterprises",
             "size_tail_exponent": "tail_too_short",
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "few_members",
@@ -124,6 +127,9 @@ CASES = [
         {
             **each(REVENUE_INDICATORS, "no_revenue"),
             "rd_intensity_median": "no_revenue_firms",
+            # R&D without revenue: no firm with revenue reports R&D, and no runner-up revenue
+            "rd_intensity_of_rd_firms": "no_rd_firms",
+            "top1_to_top2_revenue_ratio": "no_second_revenue",
             "size_tail_exponent": "tail_too_short",
         },
         # revenue fell to nothing: growth is defined, 0 / 150 - 1 = -1

@@ -44,6 +44,8 @@ MONEY_LINKS = ("supply", "investment")
 SCALE_FREE = (
     "rd_intensity",
     "rd_intensity_median",
+    "rd_intensity_of_rd_firms",
+    "top1_to_top2_revenue_ratio",
     "rd_active_share",
     "invention_patents_per_100_employees",
     "invention_patent_share",

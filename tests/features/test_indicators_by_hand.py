@@ -217,6 +217,23 @@ def test_rd_active_share(base: pd.DataFrame) -> None:
     assert value(base, "rd_active_share") == approx(0.75)
 
 
+@covers("rd_intensity_of_rd_firms")
+def test_rd_intensity_of_rd_firms(base: pd.DataFrame) -> None:
+    # firms reporting R&D: E1, E2, E4 with revenue 600 + 250 + 50 = 900 and R&D 30 + 50 + 5
+    # -> 85 / 900; E3 (no R&D) and U1's 900 of R&D stay out
+    assert value(base, "rd_intensity_of_rd_firms") == approx(85 / 900)
+
+
+def test_rd_intensity_of_rd_firms_ignores_firms_without_filings() -> None:
+    # E2's R&D never reached the extract: rd_intensity halves, the R&D firms' ratio does not
+    full = compute([firm("E1", revenue=100, rd=10), firm("E2", revenue=100, rd=10)])
+    half = compute([firm("E1", revenue=100, rd=10), firm("E2", revenue=100, rd=0)])
+    assert value(full, "rd_intensity") == approx(0.1)
+    assert value(half, "rd_intensity") == approx(0.05)
+    assert value(full, "rd_intensity_of_rd_firms") == approx(0.1)
+    assert value(half, "rd_intensity_of_rd_firms") == approx(0.1)
+
+
 @covers("invention_patents_per_100_employees")
 def test_invention_patents_per_100_employees(base: pd.DataFrame) -> None:
     # 100 * (6 + 1 + 0 + 1) / (1000 + 200 + 50 + 300) = 800 / 1550 = 0.516129...
@@ -247,6 +264,28 @@ def test_revenue_hhi(base: pd.DataFrame) -> None:
 def test_top1_revenue_share(base: pd.DataFrame) -> None:
     # 600 / 1000 (P1's 10000 is outside the cluster)
     assert value(base, "top1_revenue_share") == approx(0.6)
+
+
+@covers("top1_to_top2_revenue_ratio")
+def test_top1_to_top2_revenue_ratio(base: pd.DataFrame) -> None:
+    # largest E1 600, second E2 250 -> 2.4
+    assert value(base, "top1_to_top2_revenue_ratio") == approx(2.4)
+
+
+def test_top1_to_top2_revenue_ratio_does_not_dilute_with_small_firms() -> None:
+    # a giant of 1000 and a runner-up of 100; adding 50 firms of 10 halves the top-1 share
+    # (1000/1100 -> 1000/1600) but leaves the lead over the runner-up at 10
+    small = [firm(f"S{i}", revenue=10) for i in range(50)]
+    few = compute([firm("G", revenue=1000), firm("R", revenue=100)])
+    many = compute([firm("G", revenue=1000), firm("R", revenue=100), *small])
+    assert value(few, "top1_to_top2_revenue_ratio") == approx(10.0)
+    assert value(many, "top1_to_top2_revenue_ratio") == approx(10.0)
+    assert value(many, "top1_revenue_share") == approx(1000 / 1600)
+
+
+def test_top1_to_top2_revenue_ratio_undefined_without_a_runner_up_revenue() -> None:
+    table = compute([firm("G", revenue=1000), firm("R", revenue=0)])
+    assert math.isnan(value(table, "top1_to_top2_revenue_ratio"))
 
 
 @covers("top1_revenue_share", "top5_revenue_share")

@@ -13,8 +13,11 @@ import pytest
 
 from clusterpath.data.errors import ContractError
 from clusterpath.pipelines.features import build_features
+from clusterpath.spark.extract import EXCEL_REFUSED
 from tests.conftest import edit_csv
+from tests.features.test_engine_parity import assert_same_indicators
 from tests.features.test_parquet_path import _set, change, frame_problems, typed_copy
+from tests.test_extract_forms import analysts_tables, as_codes, write_mixed, write_parquet
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -62,3 +65,24 @@ def test_csv_text_that_does_not_convert(spark, tiny_dir, column, text, expected)
     problems = spark_problems(tiny_dir)
     assert sorted(problems) == sorted(frame_problems(tiny_dir))
     assert any(expected in line for line in problems), problems
+
+
+def test_gb18030_csv_with_names_and_written_codes_gives_the_embedded_indicators(
+    spark, tmp_path
+) -> None:
+    """Chinese domain names and class or lettered industry codes, in GB18030 text."""
+    tables = analysts_tables({"C1": "生物医药", "C2": "高端装备"})
+    codes = {"C1": "biotech", "C2": "high_end_equipment"}
+    reference = write_parquet(as_codes(tables, codes), tmp_path / "parquet")
+    held = tmp_path / "held"
+    held.mkdir()
+    for name, frame in tables.items():
+        frame.to_csv(held / f"{name}.csv", index=False, encoding="gb18030")
+    expected = build_features(reference).drop(columns="extract_fingerprint")
+    read = build_features(held, engine="spark").drop(columns="extract_fingerprint")
+    assert_same_indicators(expected, read)
+
+
+def test_excel_is_refused_with_how_to_convert(spark, tmp_path) -> None:
+    held = write_mixed(analysts_tables({"C1": "生物医药", "C2": "高端装备"}), tmp_path / "held")
+    assert spark_problems(held) == [f"firms.xlsx: {EXCEL_REFUSED}"]

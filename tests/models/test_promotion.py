@@ -23,26 +23,31 @@ def registry(tmp_path):
     mlflow.set_tracking_uri(None)
 
 
-def test_tie_stays_challenger_and_strictly_better_takes_champion(
-    registry, tmp_path, synthetic, config, feature_ids, path_codes
-):
+@pytest.fixture
+def small_model(tmp_path, synthetic, config, feature_ids, path_codes):
+    """A 10-tree bundle saved to disk, its training frame, 60 scoring rows and their score."""
     features, labels = synthetic
     data = join_labels(features, labels, feature_ids, config.label_weights)
     fast = config.with_lightgbm(n_estimators=10, early_stopping_rounds=None)
-    pipe = build_pipeline(fast, feature_ids).fit(data.X, data.y)
     bundle = {
-        "estimator": pipe,
+        "estimator": build_pipeline(fast, feature_ids).fit(data.X, data.y),
         "classes": list(path_codes),
         "feature_ids": list(feature_ids),
         "conformal": {"method": "lac", "threshold": 0.8},
     }
     X, y = data.X.head(60), data.y.head(60).tolist()
     score = macro_f1(y, predict_frame(bundle, X)["path"].to_numpy(), path_codes)
-    path = save_bundle(bundle, tmp_path / "b.joblib")
+    return bundle, save_bundle(bundle, tmp_path / "b.joblib"), data.X, X, y, score
+
+
+def test_tie_stays_challenger_and_strictly_better_takes_champion(
+    registry, small_model, path_codes
+):
+    bundle, path, example, X, y, score = small_model
 
     def log() -> str:
         with mlflow.start_run(experiment_id=registry):
-            return log_path_model(bundle, path, data.X).model_uri
+            return log_path_model(bundle, path, example).model_uri
 
     first = register_and_promote(log(), "m", X, y, score, path_codes)
     assert (first.alias, first.reason) == ("champion", "no champion yet")
@@ -56,3 +61,21 @@ def test_tie_stays_challenger_and_strictly_better_takes_champion(
     client = MlflowClient()
     assert str(client.get_model_version_by_alias("m", "champion").version) == better.version
     assert str(client.get_model_version_by_alias("m", "challenger").version) == tie.version
+
+
+def test_a_candidate_worse_under_shift_stays_challenger(registry, small_model, path_codes):
+    bundle, path, example, X, y, score = small_model
+
+    def log(shift: float) -> str:
+        with mlflow.start_run(experiment_id=registry):
+            mlflow.log_metric("shift_macro_f1", shift)
+            return log_path_model(bundle, path, example).model_uri
+
+    first = register_and_promote(log(0.80), "s", X, y, score, path_codes, shift_score=0.80)
+    assert first.alias == "champion"
+    # better on the held-out clusters, worse on worlds it did not train on
+    worse = register_and_promote(log(0.75), "s", X, y, score + 0.05, path_codes, shift_score=0.75)
+    assert worse.alias == "challenger"
+    assert "shift-test macro-F1 0.7500 is below champion" in worse.reason
+    better = register_and_promote(log(0.82), "s", X, y, score + 0.05, path_codes, shift_score=0.82)
+    assert better.alias == "champion"

@@ -18,6 +18,7 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from clusterpath.cli import app
+from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.training import LIGHTGBM
 from clusterpath.pipelines.train import run_train
 from tests.models.conftest import write_config
@@ -107,7 +108,7 @@ def test_first_registered_model_is_champion_and_serves_through_the_server(
     assert (out["prediction_set"].str.len() > 0).all()
     run = MlflowClient(mlflow_server).get_run(champion_run.run_id)
     assert run.data.tags["extract_fingerprint"]
-    assert run.data.tags["catalogue_version"] == "1.0"
+    assert run.data.tags["catalogue_version"] == load_catalogue().version
     assert "holdout_macro_f1" in run.data.metrics
     assert "baseline_logistic_holdout_macro_f1" in run.data.metrics
     assert "holdout_conformal_coverage" in run.data.metrics

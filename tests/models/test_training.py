@@ -81,3 +81,48 @@ def test_split_scheme_also_works(synthetic, config, rules, feature_ids, path_cod
     )
     assert result.conformal.n_calibration < len(result.split.train)
     assert 0.0 < result.holdout_coverage["coverage"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def trained_in_worlds(synthetic, config, rules, feature_ids, path_codes):
+    """The same table with its clusters spread over four worlds, so the shift test runs."""
+    import pandas as pd
+
+    features, labels = synthetic
+    clusters = sorted(features["cluster_id"].unique())
+    worlds = pd.Series({c: f"w{i % 4}" for i, c in enumerate(clusters)})
+    data = join_labels(features, labels, feature_ids, config.label_weights, worlds)
+    fast = config.with_lightgbm(n_estimators=150)
+    result = train_and_evaluate(split_holdout(data, fast), fast, rules, feature_ids, path_codes)
+    return result, fast
+
+
+def test_without_worlds_the_shift_test_is_skipped(trained):
+    assert trained.shift is None
+    assert not any(c.startswith("shift_") for c in trained.comparison.columns)
+
+
+def test_shift_test_grades_every_model_on_held_out_worlds(trained_in_worlds):
+    from clusterpath.models.temperature import TemperatureScaled
+    from clusterpath.pipelines.train import shift_lines
+
+    result, _ = trained_in_worlds
+    table = result.comparison
+    for metric in ("macro_f1", "balanced_accuracy", "log_loss", "brier", "ece"):
+        assert table[f"shift_{metric}"].notna().all()
+    assert list(result.shift.per_world.index) == ["w0", "w1", "w2", "w3"]
+    assert isinstance(result.model, TemperatureScaled)
+    assert result.model.temperature == pytest.approx(result.shift.temperature)
+    # the line under the table quotes the table's own shift ECE for the same rows
+    assert f"{table.loc[LIGHTGBM, 'shift_ece']:.3f} tempered" in shift_lines(result)[-1]
+    assert 0 <= result.shift.flags["flag_rate"] <= 1
+    assert result.support["feature_ids"]
+
+
+def test_a_small_training_set_is_warned_about(trained_in_worlds):
+    from clusterpath.pipelines.train import generalisation_warnings
+
+    result, config = trained_in_worlds
+    n = result.split.train.groups.nunique()
+    warnings = generalisation_warnings(result, config)
+    assert any(f"only {n} training clusters (at least 150 advised)" in w for w in warnings)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +23,7 @@ from clusterpath.models.config import load_model_config
 from clusterpath.pipelines import score as score_job
 from clusterpath.pipelines.features import build_features, write_features
 from clusterpath.pipelines.score import OUTPUTS, run_score
+from clusterpath.report.inputs import Resolver
 from tests.model_store import log_to_sqlite_store, small_bundle, tracking_to
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
@@ -107,7 +110,9 @@ def test_explanations_cite_the_paper_and_match_the_shap_table(scored):
     corpus = load_policy_corpus()
     long = pd.read_parquet(out / "explanations.parquet")
     checked = 0
-    for record in doc["cluster_years"]:
+    resolve = Resolver(doc)
+    for row in doc["cluster_years"]:
+        record = resolve.record(row)
         if record["recommendation"] is None:
             assert record["flag"] == "insufficient_data" and record["drivers"] == []
             continue
@@ -122,12 +127,41 @@ def test_explanations_cite_the_paper_and_match_the_shap_table(scored):
                 & (long.role == "recommended")
                 & (long.feature == driver["feature"])
             ]
-            assert row["shap"].item() == pytest.approx(driver["shap"])
+            # the file gives six significant digits
+            assert row["shap"].item() == pytest.approx(driver["shap"], rel=1e-5)
             checked += 1
         for against in record["holds_back"]:
             assert against["shap"] < 0
             assert all(p["id"].startswith("3.1") for p in against["support_passages"])
     assert checked > 0
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "explanations.schema.json"
+
+
+def test_explanations_file_follows_its_schema_and_declares_what_rows_refer_to(scored):
+    out, _ = scored
+    doc = json.loads((out / "explanations.json").read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(doc, schema)
+    codes = [p["code"] for p in doc["paths"]]
+    assert all(p["policy"] in doc["passages"] for p in doc["paths"])
+    for ind in doc["indicators"].values():
+        assert set(ind["passages"]) | set(ind["support_passages"]) <= set(doc["passages"])
+    searched = 0
+    for row in doc["cluster_years"]:
+        assert len(row["probabilities"]) == len(codes)
+        assert {row["recommendation"], row["runner_up"]} - {None} <= set(codes)
+        listed = row["drivers"] + row["holds_back"]
+        assert {d["feature"] for d in listed} <= set(doc["indicators"])
+        if row["what_would_change"]:
+            assert row["what_would_change"]["target"] == row["runner_up"]
+            searched += 1
+    assert searched > 0
+    broken = {**doc, "cluster_years": [{**doc["cluster_years"][0], "drivers": [{}]}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
 
 
 def test_few_enterprises_get_no_recommendation(setup, tmp_path):
@@ -215,7 +249,8 @@ def test_record_base_plus_shap_is_the_raw_score_of_the_path(setup, scored):
             assert record["shap_base"] is None
             continue
         key = (record["cluster_id"], record["year"])
-        expected = raw[row_of[key], column[record["recommendation"]["code"]]]
-        assert record["shap_base"] + totals[key] == pytest.approx(expected, abs=1e-6)
+        expected = raw[row_of[key], column[record["recommendation"]]]
+        base = record["shap_base"]  # six significant digits in the file
+        assert base + totals[key] == pytest.approx(expected, abs=1e-5 * max(1.0, abs(base)))
         checked += 1
     assert checked > 0

@@ -60,7 +60,9 @@ def corpus_bases(tmp_path_factory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("corpus")
     parquet = root / "clean-parquet"
-    write_extract(SimulationConfig(n_clusters=CLUSTERS, years=YEARS, seed=SEED), parquet)
+    write_extract(
+        SimulationConfig(n_clusters=CLUSTERS, years=YEARS, seed=SEED, world="reference"), parquet
+    )
     return {"parquet": parquet, "csv": to_csv_extract(parquet, root / "clean-csv")}
 
 
@@ -77,7 +79,7 @@ def scoring_model(tmp_path_factory) -> StoredModel:
 
     root = tmp_path_factory.mktemp("model")
     folder = root / "train"
-    write_extract(SimulationConfig(n_clusters=40, years=YEARS, seed=3), folder)
+    write_extract(SimulationConfig(n_clusters=40, years=YEARS, seed=3, world="reference"), folder)
     features = build_features(folder)
     ids = load_catalogue().ids
     labels = load_extract(folder).labels

@@ -219,6 +219,53 @@ def both_forms(table: str) -> Mutation:
     return mutate
 
 
+def to_workbook(*tables: str, book: str | None = None, keep: bool = False) -> Mutation:
+    """Move tables into Excel: each into its own ``<table>.xlsx``, or all into ``book`` as
+    sheets named after them (as analysts keep an extract in one workbook); ``keep`` leaves
+    the tables' files in place too."""
+
+    def mutate(folder: Path) -> None:
+        frames = {t: read_table(folder, t) for t in tables}
+        for table in tables if not keep else ():
+            table_file(folder, table).unlink()
+        if book is None:
+            for table, frame in frames.items():
+                frame.to_excel(folder / f"{table}.xlsx", index=False, sheet_name="Sheet1")
+            return
+        with pd.ExcelWriter(folder / book, engine="openpyxl") as writer:
+            for table, frame in frames.items():
+                frame.to_excel(writer, sheet_name=table, index=False)
+
+    return mutate
+
+
+def domains_by_name(folder: Path) -> None:
+    """Clusters' domains written as analysts write them: Chinese names and short forms."""
+    written = {
+        "next_gen_it": "新一代信息技术产业",
+        "high_end_equipment": "高端装备",
+        "new_materials": "新材料",
+        "biotech": "生物医药",
+        "new_energy_vehicles": "新能源汽车",
+        "new_energy": "New Energy",
+    }
+    edit("clusters", lambda f: f.assign(domain=f["domain"].replace(written)))(folder)
+
+
+def industry_codes_as_classes(folder: Path) -> None:
+    """Industry codes as class codes after their section letter ("39" -> "C3911")."""
+    from clusterpath.data.reference import load_reference
+
+    spans = load_reference().section_spans
+    letter = {f"{d:02d}": s for s, first, last in spans for d in range(first, last + 1)}
+
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        codes = frame["industry_code"].astype(str)
+        return frame.assign(industry_code=codes.map(letter) + codes + "11")
+
+    edit("firms", change)(folder)
+
+
 def ragged_row(table: str, row: int = ROW) -> Mutation:
     """A CSV line with two fields more than the header."""
 
@@ -596,13 +643,11 @@ CASES: tuple[Case, ...] = (
         None,
         "cannot be read",
     ),
-    _error(
+    Case(
         "clusters_csv_gbk",
-        "clusters.csv saved in GBK (Chinese names)",
+        "clusters.csv saved in GBK (Chinese names), read as GB18030",
         reencode("clusters", "gbk"),
-        "clusters.csv",
-        None,
-        "not UTF-8 text",
+        "accepted",
         base=C,
     ),
     _error(
@@ -611,7 +656,41 @@ CASES: tuple[Case, ...] = (
         reencode("clusters", "utf-16"),
         "clusters.csv",
         None,
-        "not UTF-8 text",
+        "not UTF-8 or GB18030 text",
+        base=C,
+    ),
+    Case(
+        "tables_as_workbooks",
+        "firms and links each in an Excel workbook of their own",
+        to_workbook("firms", "links"),
+        "accepted",
+    ),
+    Case(
+        "tables_in_one_workbook",
+        "every table a sheet of one workbook, extract.xlsx",
+        to_workbook(*TABLES, book="extract.xlsx"),
+        "accepted",
+    ),
+    _error(
+        "firms_in_csv_and_workbook",
+        "firms.csv beside a workbook with a sheet firms",
+        to_workbook("firms", book="extract.xlsx", keep=True),
+        "ambiguous table firms",
+        None,
+        "both extract.xlsx and firms.csv",
+        base=C,
+    ),
+    Case(
+        "domains_by_name",
+        "domains written as 新一代信息技术产业, 高端装备, 新材料, 生物医药, New Energy",
+        domains_by_name,
+        "accepted",
+    ),
+    Case(
+        "industry_codes_as_classes",
+        "industry codes written as classes after the section letter (C3911)",
+        industry_codes_as_classes,
+        "accepted",
         base=C,
     ),
     _error(
@@ -769,7 +848,7 @@ CASES: tuple[Case, ...] = (
         set_cell("firms", "revenue", 1e18),
         "firms.parquet",
         "revenue",
-        "above the maximum 1e+10",
+        "above the maximum 1e+09",
         R,
     ),
     _error(
@@ -778,7 +857,7 @@ CASES: tuple[Case, ...] = (
         set_cell("firms", "employees", 5_000_000),
         "firms.parquet",
         "employees",
-        "above the maximum 2e+06",
+        "above the maximum 3e+06",
         R,
     ),
     _error(
@@ -787,7 +866,7 @@ CASES: tuple[Case, ...] = (
         set_cell("links", "weight", 1e18),
         "links.parquet",
         "weight",
-        "above the maximum 1e+10",
+        "above the maximum 1e+09",
         R,
     ),
     _error(
@@ -834,7 +913,7 @@ CASES: tuple[Case, ...] = (
         set_cell("firms", "industry_code", "A9"),
         "firms.csv",
         "industry_code",
-        "not a two-digit GB/T 4754-2017 division ('A9')",
+        "not a GB/T 4754-2017 division, group or class code ('A9')",
         R,
         base=C,
     ),
@@ -946,16 +1025,15 @@ CASES: tuple[Case, ...] = (
         scale_column("firms", "revenue", 1e4),
         "firms.parquet",
         "revenue",
-        "above the maximum 1e+10 (likely a unit or entry error)",
+        "above the maximum 1e+09 (likely a unit or entry error)",
     ),
-    Case(
+    _error(
         "revenue_in_yuan_one_cluster",
-        f"cluster {SMALL}'s revenue in yuan (×10,000; no value above the maximum)",
+        f"cluster {SMALL}'s revenue in yuan (×10,000; its largest firm 3.5 bn CNY)",
         scale_column("firms", "revenue", 1e4, SMALL),
-        "flagged",
-        affected=((SMALL, None),),
-        score_flag="low_trust",
-        score_reason="rd_intensity",
+        "firms.parquet",
+        "revenue",
+        "above the maximum 1e+09 (likely a unit or entry error)",
     ),
     Case(
         "rd_expense_in_yuan_one_cluster",

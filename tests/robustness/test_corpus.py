@@ -104,7 +104,7 @@ def test_case(the_case: Case, corpus_bases, commands, clean_results, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["firms_truncated_parquet", "clusters_csv_gbk"])
+@pytest.mark.parametrize("name", ["firms_truncated_parquet", "clusters_csv_utf16"])
 def test_real_processes_print_one_line_and_no_traceback(name, corpus_bases, tmp_path):
     """The same cases through real processes: stderr holds the problem, no traceback."""
     the_case = case(name)

@@ -22,10 +22,14 @@ from hypothesis import strategies as st
 
 from clusterpath.data.contract import (
     ENTITY_TYPES,
+    FIRST_FOUNDED,
+    FIRST_YEAR,
     LINK_TYPES,
     MAX_EMPLOYEES,
     MAX_MONEY,
+    MAX_PATENTS,
     OWNERSHIP_TYPES,
+    current_year,
 )
 from clusterpath.data.errors import ContractError
 from clusterpath.data.readers import load_extract
@@ -47,9 +51,10 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 IDS = load_catalogue().ids
-DOMAINS = load_reference().domain_codes
-DIVISIONS = ("01", "13", "39", "65", "73", "83", "97", "5")  # "5" is read as 05
-YEARS = (1949, 2020, 2021, 2100)
+DOMAINS = (*load_reference().domain_codes, "新材料", "生物医药", "High-end equipment")
+# "5" is read as 05, the others as the division they start with
+DIVISIONS = ("01", "13", "39", "65", "73", "83", "97", "5", "C3911", "391", "P83")
+YEARS = (FIRST_YEAR, 2020, 2021, current_year())
 KEY = ["cluster_id", "year"]
 TABLES = ("firms", "links", "clusters")
 
@@ -61,7 +66,7 @@ weights = st.one_of(
     st.sampled_from([MAX_MONEY, 1e-9, 1.0]),
     st.floats(1e-9, MAX_MONEY, allow_nan=False, allow_infinity=False),
 )
-counts = st.one_of(st.sampled_from([0, 1_000_000]), st.integers(0, 50))
+counts = st.one_of(st.sampled_from([0, MAX_PATENTS]), st.integers(0, 50))
 names = st.one_of(
     st.sampled_from((*HOSTILE, "集群", "C,1", '"q"', "[/]", "NA", "nan", "0")),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=6),
@@ -107,7 +112,7 @@ def valid_extract(draw) -> dict[str, pd.DataFrame]:
                     "cluster_id": draw(st.sampled_from([*clusters, None])),
                     "entity_type": draw(st.sampled_from(ENTITY_TYPES + ("enterprise",) * 4)),
                     "industry_code": draw(st.sampled_from(DIVISIONS)),
-                    "founded_year": draw(st.integers(1949, year)),
+                    "founded_year": draw(st.integers(FIRST_FOUNDED, year)),
                     "employees": draw(st.one_of(st.sampled_from([0, MAX_EMPLOYEES]), counts)),
                     "revenue": draw(money),
                     "rd_expense": draw(money),

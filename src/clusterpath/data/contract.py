@@ -8,8 +8,10 @@ SEI domains) come from the reference tables rather than being repeated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
+from clusterpath.data.codes import CodeReader, DivisionCodes, NamedCodes
 from clusterpath.data.reference import Reference
 
 Kind = Literal["string", "int", "float", "bool"]
@@ -20,9 +22,12 @@ OWNERSHIP_TYPES = ("state", "private", "foreign", "hmt", "mixed")
 LINK_TYPES = ("supply", "investment", "co_patent", "tech_transfer", "cooperation")
 LABEL_SOURCES = ("expert", "rules", "simulated")
 
-MAX_MONEY = 1e10  # 10k CNY; above this a value is a unit or entry error, not a firm
-MAX_EMPLOYEES = 2_000_000
-FIRST_YEAR, LAST_YEAR = 1949, 2100
+# Bounds set by real records, not by the simulator; docs/data-contract.md gives the facts.
+MAX_MONEY = 1e9  # 10k CNY = 10 trillion CNY, twice the largest revenue any firm reports
+MAX_EMPLOYEES = 3_000_000  # the largest employer (Walmart) has about 2.1 million
+MAX_PATENTS = 100_000  # a year's grants to one firm; the most granted (Huawei) are ~10k
+FIRST_YEAR = 1949  # observation years: the first of the People's Republic's statistics
+FIRST_FOUNDED = 1500  # heritage firms in SEI clusters date from 1582 (Mayinglong) on
 DIVISION_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-7])$"  # GB/T 4754-2017 divisions 01-97
 
 
@@ -40,6 +45,7 @@ class ColumnSpec:
     le: float | None = None
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
+    reader: CodeReader | None = None  # reads other ways of writing a value as the value
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,13 @@ class Contract:
         return next(t for t in self.tables if t.name == name)
 
 
+def current_year() -> int:
+    """The last year that can have been observed (an observation year cannot be ahead)."""
+    return datetime.now(UTC).year
+
+
 def _year(name: str, meaning: str) -> ColumnSpec:
-    return ColumnSpec(name, "int", meaning, ge=FIRST_YEAR, le=LAST_YEAR)
+    return ColumnSpec(name, "int", meaning, ge=FIRST_YEAR, le=current_year())
 
 
 def _money(name: str, meaning: str, required: bool = True) -> ColumnSpec:
@@ -80,10 +91,10 @@ def _money(name: str, meaning: str, required: bool = True) -> ColumnSpec:
 
 
 def _count(name: str, meaning: str) -> ColumnSpec:
-    return ColumnSpec(name, "int", meaning, ge=0, le=1_000_000)
+    return ColumnSpec(name, "int", meaning, ge=0, le=MAX_PATENTS)
 
 
-def _firms() -> TableSpec:
+def _firms(reference: Reference) -> TableSpec:
     return TableSpec(
         "firms",
         (
@@ -94,9 +105,18 @@ def _firms() -> TableSpec:
             ),
             ColumnSpec("entity_type", "string", "kind of entity", allowed=ENTITY_TYPES),
             ColumnSpec(
-                "industry_code", "string", "GB/T 4754-2017 division", pattern=DIVISION_PATTERN
+                "industry_code",
+                "string",
+                "GB/T 4754-2017 division",
+                pattern=DIVISION_PATTERN,
+                reader=DivisionCodes(reference.section_spans),
             ),
-            _year("founded_year", "year the entity was founded"),
+            ColumnSpec(
+                "founded_year",
+                "int",
+                "year the entity was founded, as its records give it (not after `year`)",
+                ge=FIRST_FOUNDED,
+            ),
             ColumnSpec("employees", "int", "employees", ge=0, le=MAX_EMPLOYEES),
             _money("revenue", "revenue that year, 10k CNY"),
             _money("rd_expense", "R&D expense that year, 10k CNY"),
@@ -137,7 +157,13 @@ def _clusters(reference: Reference) -> TableSpec:
             ColumnSpec("name_en", "string", "English name", required=False, nullable=True),
             ColumnSpec("province", "string", "province"),
             ColumnSpec("city", "string", "city"),
-            ColumnSpec("domain", "string", "SEI domain", allowed=reference.domain_codes),
+            ColumnSpec(
+                "domain",
+                "string",
+                "SEI domain",
+                allowed=reference.domain_codes,
+                reader=NamedCodes(reference.domain_names, "data/reference/domains.yaml"),
+            ),
             ColumnSpec(
                 "world",
                 "string",
@@ -169,4 +195,4 @@ def _labels(reference: Reference) -> TableSpec:
 
 def build_contract(reference: Reference) -> Contract:
     """Assemble the contract, taking domain and path codes from the reference tables."""
-    return Contract((_firms(), _links(), _clusters(reference), _labels(reference)))
+    return Contract((_firms(reference), _links(), _clusters(reference), _labels(reference)))

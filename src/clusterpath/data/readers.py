@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clusterpath.data.contract import ColumnSpec, Contract, TableSpec, build_contract
+from clusterpath.data.codes import rewrites
+from clusterpath.data.contract import ColumnSpec, TableSpec, build_contract
 from clusterpath.data.errors import (
     NOT_FINITE,
     REQUIRED_MISSING,
@@ -22,12 +23,21 @@ from clusterpath.data.errors import (
     Problem,
     rows_of,
 )
+from clusterpath.data.files import TEXT, TableSource, locate_tables, read_raw
 from clusterpath.data.reference import Reference, load_reference
 
-SUFFIXES = (".parquet", ".csv")
-TEXT = pd.StringDtype("pyarrow")  # strings stay in Arrow buffers: no Python object per cell
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a table was read: its source, the file's form, and values read as another code
+    (one line each, e.g. "firms.csv, column industry_code: 12 rows written as ...")."""
+
+    source: TableSource
+    form: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,11 +45,15 @@ class Extract:
     """A validated extract: one frame per contract table (labels may be absent)."""
 
     folder: Path
-    files: dict[str, Path]
+    readings: dict[str, Reading]
     firms: pd.DataFrame
     links: pd.DataFrame
     clusters: pd.DataFrame
     labels: pd.DataFrame | None
+
+    @property
+    def files(self) -> dict[str, Path]:
+        return {name: r.source.path for name, r in self.readings.items()}
 
     @property
     def fingerprint(self) -> str:
@@ -47,9 +61,10 @@ class Extract:
 
 
 def fingerprint_files(paths: Iterable[Path]) -> str:
-    """Hash the content of the given files (in name order), so outputs can name their input."""
+    """Hash the content of the given files (in name order; a workbook holding several tables
+    once), so outputs can name their input."""
     digest = hashlib.sha256()
-    for path in sorted(Path(p) for p in paths):
+    for path in sorted({Path(p) for p in paths}):
         digest.update(path.name.encode())
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -57,82 +72,24 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def locate_tables(folder: Path, contract: Contract) -> tuple[dict[str, Path], list[Problem]]:
-    """Find each table's file; a missing required table or two files for one table is a problem."""
-    folder = Path(folder) if isinstance(folder, str) else folder  # or a Hadoop location
-    if not folder.is_dir():
-        return {}, [Problem(str(folder), "extract folder not found")]
-    found: dict[str, Path] = {}
-    problems: list[Problem] = []
-    for spec in contract.tables:
-        candidates = [
-            folder / f"{spec.name}{s}" for s in SUFFIXES if (folder / f"{spec.name}{s}").is_file()
-        ]
-        if len(candidates) > 1:
-            names = " and ".join(p.name for p in candidates)
-            problems.append(Problem(str(folder), f"ambiguous table {spec.name}: both {names}"))
-        elif candidates:
-            found[spec.name] = candidates[0]
-        elif spec.required:
-            problems.append(
-                Problem(str(folder), f"missing table {spec.name} ({spec.name}.parquet or .csv)")
-            )
-    return found, problems
-
-
-def _arrow_strings(arrow_type):
-    import pyarrow as pa
-
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return TEXT
-    return None
-
-
-def _read_file(path: Path, columns: list[str] | None) -> pd.DataFrame:
-    """Read the wanted columns of a Parquet or CSV file, as raw values (CSV as text)."""
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        present = pq.read_schema(path).names
-        wanted = [c for c in present if columns is None or c in columns]
-        return pq.read_table(path, columns=wanted).to_pandas(types_mapper=_arrow_strings)
-    # Every column is read: with ``usecols`` pandas skips its check that no line has more
-    # fields than the header, and a ragged line (a stray comma) would pass unnoticed.
-    frame = pd.read_csv(
-        path, dtype=TEXT, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-    )
-    return frame if columns is None else frame[[c for c in frame.columns if c in columns]]
-
-
-def read_raw(
-    path: Path, columns: list[str] | None = None
-) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read one table file, turning unreadable files into problems rather than tracebacks."""
-    try:
-        return _read_file(path, columns), []
-    except UnicodeDecodeError as exc:
-        return None, [Problem(path.name, f"not UTF-8 text (bad byte at offset {exc.start})")]
-    except pd.errors.EmptyDataError:
-        return None, [Problem(path.name, "file is empty (no header)")]
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        return None, [Problem(path.name, f"cannot be read: {detail}")]
-
-
-def _coerce_string(values: pd.Series, spec: ColumnSpec, strip: bool) -> pd.Series:
-    """Text as the contract reads it: CSV cells lose surrounding blanks (hand-edited text),
-    Parquet text is taken as written (as the SQL checks of large Parquet extracts take it);
-    empty text is missing either way."""
+def _coerce_string(values: pd.Series, spec: ColumnSpec, strip: bool) -> tuple[pd.Series, int]:
+    """Text as the contract reads it: CSV and Excel cells lose surrounding blanks (hand-edited
+    text), Parquet text is taken as written (as the SQL checks of large Parquet extracts take
+    it); empty text is missing either way. A column with a code reader has every value read as
+    its code; the count of rows so read is returned for the summary."""
     if not isinstance(values.dtype, pd.StringDtype):
         if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")
         values = values.astype(TEXT)
     out = values.str.strip() if strip else values
     out = out.mask(out == "")
-    if spec.name == "industry_code":
-        short = (out.str.len() == 1) & out.str.isdigit()
-        out = out.mask(short.fillna(False), "0" + out)
-    return out
+    if spec.reader is None:
+        return out, 0
+    found = rewrites(spec.reader, out.dropna().unique())
+    if not found:
+        return out, 0
+    read = out.isin(list(found)).fillna(False)
+    return out.mask(read, out.map(found)).astype(TEXT), int(read.sum())
 
 
 def _coerce_number(
@@ -209,12 +166,13 @@ def _coerce_bool(
 
 
 def coerce_table(
-    frame: pd.DataFrame, spec: TableSpec, file: str
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Give each contract column its contract type; report columns missing or unconvertible.
-
-    ``file`` is the file's name: text is stripped only when it is a CSV file."""
+    frame: pd.DataFrame, spec: TableSpec, file: str, strip: bool = False
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Give each contract column its contract type; report columns missing or unconvertible,
+    and note values read as another code. ``file`` names the table in messages; ``strip``
+    takes blanks off text (CSV and Excel, not Parquet)."""
     problems: list[Problem] = []
+    notes: list[str] = []
     frame = frame.reset_index(drop=True)
     for col in spec.columns:
         if col.name not in frame.columns:
@@ -223,12 +181,18 @@ def coerce_table(
             continue
         values = frame[col.name]
         if col.kind == "string":
-            frame[col.name] = _coerce_string(values, col, strip=file.endswith(".csv"))
+            frame[col.name], read = _coerce_string(values, col, strip)
+            if read:
+                notes.append(f"{file}, column {col.name}: {_rows(read)} {col.reader.note}")
             continue
         coerce = _coerce_bool if col.kind == "bool" else _coerce_number
         frame[col.name], found = coerce(values, col, file)
         problems.extend(found)
-    return frame, problems
+    return frame, problems, notes
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
 
 
 def load_extract(
@@ -244,24 +208,27 @@ def load_extract(
     from clusterpath.data.validation import validate_frames
 
     contract = build_contract(reference or load_reference())
-    files, problems = locate_tables(Path(folder), contract)
+    sources, problems = locate_tables(Path(folder), contract)
     frames: dict[str, pd.DataFrame] = {}
-    for name, path in files.items():
-        spec = contract.table(name)
-        wanted = (columns or {}).get(name)
-        raw, read_problems = read_raw(path, wanted)
+    readings: dict[str, Reading] = {}
+    for name, source in sources.items():
+        spec = narrow_spec(contract.table(name), (columns or {}).get(name))
+        raw, read_problems = read_raw(source, (columns or {}).get(name))
         problems += read_problems
-        if raw is not None:
-            frames[name], coerce_problems = coerce_table(raw, narrow_spec(spec, wanted), path.name)
-            problems += coerce_problems
+        if raw is None:
+            continue
+        strip = not source.is_parquet
+        frames[name], found, notes = coerce_table(raw.frame, spec, source.label, strip)
+        problems += found
+        readings[name] = Reading(source, raw.form, tuple(notes))
     if problems:
         raise ContractError(problems)
-    problems = validate_frames(frames, contract, {n: p.name for n, p in files.items()})
+    problems = validate_frames(frames, contract, {n: s.label for n, s in sources.items()})
     if problems:
         raise ContractError(problems)
     return Extract(
         folder=Path(folder),
-        files=files,
+        readings=readings,
         firms=frames["firms"],
         links=frames["links"],
         clusters=frames["clusters"],

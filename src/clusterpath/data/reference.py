@@ -42,13 +42,29 @@ class Industry(_Frozen):
     digital: bool
 
 
+class Section(_Frozen):
+    """A GB/T 4754-2017 section (门类): its letter and the divisions it holds."""
+
+    letter: str
+    first: str
+    last: str
+    name_zh: str
+
+
 class Domain(_Frozen):
-    """A strategic-emerging-industry domain and the divisions its clusters concentrate in."""
+    """A strategic-emerging-industry domain, the divisions its clusters concentrate in, and
+    the other names analysts give it (read as the code)."""
 
     code: str
     name_zh: str
     name_en: str
     core_divisions: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the domain may be written as, its code first."""
+        return (self.code, self.name_zh, self.name_en, *self.aliases)
 
 
 class Reference(_Frozen):
@@ -56,6 +72,7 @@ class Reference(_Frozen):
 
     paths: tuple[InnovationPath, ...]
     industries: tuple[Industry, ...]
+    sections: tuple[Section, ...]
     domains: tuple[Domain, ...]
 
     @cached_property
@@ -69,6 +86,16 @@ class Reference(_Frozen):
     @cached_property
     def domain_codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.domains)
+
+    @cached_property
+    def domain_names(self) -> tuple[tuple[str, str], ...]:
+        """(name, code) for every name of every domain, codes included."""
+        return tuple((name, d.code) for d in self.domains for name in d.names)
+
+    @cached_property
+    def section_spans(self) -> tuple[tuple[str, int, int], ...]:
+        """(letter, first division, last division) of every section."""
+        return tuple((s.letter, int(s.first), int(s.last)) for s in self.sections)
 
     def path(self, code: str) -> InnovationPath:
         for p in self.paths:
@@ -88,6 +115,24 @@ def _read_list(path: Path, key: str) -> list[dict]:
         return yaml.safe_load(fh)[key]
 
 
+def _check_names(ref: Reference) -> None:
+    """No domain name may stand for two domains once names are compared as read."""
+    from clusterpath.data.codes import name_key
+
+    seen: dict[str, str] = {}
+    for name, code in ref.domain_names:
+        other = seen.setdefault(name_key(name), code)
+        if other != code:
+            raise ValueError(f"domains.yaml: name {name!r} stands for {other} and {code}")
+
+
+def _check_sections(ref: Reference) -> None:
+    """Sections cover the divisions 01-97 once each, in order."""
+    covered = [d for _, first, last in ref.section_spans for d in range(first, last + 1)]
+    if covered != list(range(1, 98)):
+        raise ValueError("industries.yaml: sections must cover divisions 01-97 once, in order")
+
+
 def _check(ref: Reference) -> None:
     for name, codes in (
         ("path", ref.path_codes),
@@ -102,6 +147,8 @@ def _check(ref: Reference) -> None:
         missing = [c for c in d.core_divisions if c not in ref.industry_by_code]
         if missing:
             raise ValueError(f"domain {d.code}: core divisions {missing} not in industries.yaml")
+    _check_names(ref)
+    _check_sections(ref)
 
 
 def load_reference(folder: Path | None = None) -> Reference:
@@ -112,6 +159,7 @@ def load_reference(folder: Path | None = None) -> Reference:
         industries=tuple(
             Industry(**i) for i in _read_list(folder / "industries.yaml", "industries")
         ),
+        sections=tuple(Section(**s) for s in _read_list(folder / "industries.yaml", "sections")),
         domains=tuple(Domain(**d) for d in _read_list(folder / "domains.yaml", "domains")),
     )
     _check(ref)

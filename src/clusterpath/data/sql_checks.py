@@ -5,7 +5,8 @@ A job that computes in DuckDB need not hold a 10-million-row extract in pandas a
 every table is a Parquet file whose columns already have the contract's types,
 ``open_parquet_extract`` gives each table a view over its file (only the columns read) and
 runs the same rules there, in the same order and with the same messages (file, column, first
-rows). Anything that needs converting (CSV, numbers stored as text) goes the pandas way.
+rows). Anything that needs converting (CSV, Excel, numbers stored as text) goes the pandas
+way. Values written as another code (``codes.py``) are read as that code in the views.
 
 The rules are written once and spoken in two dialects: DuckDB here, and Spark SQL for
 extracts that Spark reads where they lie (``clusterpath.spark.extract``), where ``con`` is
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clusterpath.data.codes import rewrites
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
 from clusterpath.data.errors import (
     DUPLICATE_KEY,
@@ -34,7 +36,8 @@ from clusterpath.data.errors import (
     Problem,
     rows_of,
 )
-from clusterpath.data.readers import locate_tables, narrow_spec
+from clusterpath.data.files import locate_tables
+from clusterpath.data.readers import narrow_spec
 from clusterpath.data.validation import describe_check, unknown_endpoints
 
 ROW = "_row"  # 0-based position in the file, for messages
@@ -119,17 +122,17 @@ def parquet_tables(
 ) -> list[ParquetTable] | None:
     """The extract's tables for SQL checks, or None when the pandas reader must handle it
     (a table in CSV, a column whose stored type is not the contract's, an unreadable file)."""
-    files, problems = locate_tables(Path(folder), contract)
-    if problems or any(p.suffix != ".parquet" for p in files.values()):
+    sources, problems = locate_tables(Path(folder), contract)
+    if problems or not all(s.is_parquet for s in sources.values()):
         return None
     tables = []
-    for name, path in files.items():
+    for name, source in sources.items():
         spec = narrow_spec(contract.table(name), columns.get(name))
-        types = _arrow_types(path)
+        types = _arrow_types(source.path)
         if types is None or any(not _fits(c, types[c.name]) for c in _read(spec, types)):
             return None
         present = tuple(c.name for c in _read(spec, types))
-        tables.append(ParquetTable(name, path, spec, present))
+        tables.append(ParquetTable(name, source.path, spec, present))
     return tables
 
 
@@ -161,17 +164,16 @@ def _fits(col: ColumnSpec, arrow_type) -> bool:
     return pa.types.is_boolean(arrow_type)
 
 
-def column_sql(col: ColumnSpec, dialect: Dialect = DUCKDB) -> str:
+def column_sql(col: ColumnSpec, dialect: Dialect = DUCKDB, found: dict | None = None) -> str:
     """A column as the frame reader would deliver it: empty text and NaN are missing, and a
-    one-digit division is read as 0N."""
+    value written as another code (``found``: raw value to code) is read as that code."""
     name = dialect.quote(col.name)
     if col.kind == "string":
         value = f"NULLIF({name}, '')"
-        if col.name == "industry_code":
-            value = (
-                f"CASE WHEN length({name}) = 1 AND {name} BETWEEN '0' AND '9' "
-                f"THEN '0' || {name} ELSE {value} END"
-            )
+        if found:
+            lit = dialect.literal
+            cases = " ".join(f"WHEN {lit(raw)} THEN {lit(code)}" for raw, code in found.items())
+            value = f"CASE {name} {cases} ELSE {value} END"
     elif col.kind == "float":
         value = f"NULLIF(CAST({name} AS DOUBLE), {NAN})"
     elif col.kind == "int":
@@ -181,14 +183,32 @@ def column_sql(col: ColumnSpec, dialect: Dialect = DUCKDB) -> str:
     return f"{value} AS {name}"
 
 
+def code_rewrites(con, source: str, col: ColumnSpec, dialect: Dialect = DUCKDB) -> dict:
+    """The column's distinct values that read as another code (``codes.rewrites``), which
+    costs one scan of the column; none for a column without a code reader."""
+    if col.reader is None:
+        return {}
+    name = dialect.quote(col.name)
+    values = con.execute(f"SELECT DISTINCT {name} FROM {source} WHERE {name} IS NOT NULL")
+    return rewrites(col.reader, (v for (v,) in values.fetchall()))
+
+
+def _source(table: ParquetTable) -> str:
+    return f"read_parquet({DUCKDB.literal(str(table.path))}, file_row_number = true)"
+
+
 def create_views(con, tables: Iterable[ParquetTable]) -> None:
     """One view per table over its file: the columns read, and each row's position."""
     for table in tables:
-        columns = [column_sql(c) for c in table.spec.columns if c.name in table.present]
-        path = str(table.path).replace("'", "''")
+        source = _source(table)
+        columns = [
+            column_sql(c, DUCKDB, code_rewrites(con, source, c))
+            for c in table.spec.columns
+            if c.name in table.present
+        ]
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {', '.join(columns)}, "
-            f"file_row_number AS {ROW} FROM read_parquet('{path}', file_row_number = true)"
+            f"file_row_number AS {ROW} FROM {source}"
         )
 
 

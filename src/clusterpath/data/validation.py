@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from clusterpath.data.codes import NamedCodes
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
 from clusterpath.data.errors import (
     DUPLICATE_KEY,
@@ -68,14 +69,23 @@ def describe_check(check: str, col: ColumnSpec | None, values: pd.Series) -> str
         return f"above the maximum {col.le:g} (likely a unit or entry error)"
     examples = ", ".join(repr(v) for v in pd.unique(values)[:3])
     if check.startswith("isin"):
-        return f"unknown value ({examples}); allowed: {', '.join(col.allowed)}"
+        return f"unknown value ({examples}); {_known(col, str(values.iloc[0]))}"
     if check == NOT_A_NUMBER:
         return f"not a number ({examples})"
     if check == NOT_TRUE_FALSE:
         return f"not true/false ({examples})"
     if check.startswith("str_matches"):
-        return f"not a two-digit GB/T 4754-2017 division ({examples})"
+        return f"not a GB/T 4754-2017 division, group or class code ({examples})"
     return f"fails {check} ({examples})"
+
+
+def _known(col: ColumnSpec, value: str) -> str:
+    """What the column admits: its codes, or for codes with names the names most like the
+    value found (a list of every name would bury the useful ones)."""
+    if isinstance(col.reader, NamedCodes):
+        closest = ", ".join(col.reader.closest(value))
+        return f"closest known names: {closest} (all in {col.reader.source})"
+    return f"allowed: {', '.join(col.allowed)}"
 
 
 def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:

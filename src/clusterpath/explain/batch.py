@@ -27,6 +27,7 @@ from clusterpath.explain.records import (
     Vocabulary,
     driver_records,
     explanation_records,
+    json_numbers,
 )
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
@@ -69,14 +70,21 @@ def _predictions(model: LoadedModel, X: pd.DataFrame, flags: pd.DataFrame) -> pd
 
 
 def _what_ifs(
-    model: LoadedModel, X: pd.DataFrame, targets: list[str], vocab: Vocabulary, config
+    model: LoadedModel,
+    X: pd.DataFrame,
+    targets: list[str],
+    vocab: Vocabulary,
+    config,
+    search: Callable = what_would_change,
 ) -> list[WhatIf | None]:
+    """The nearest change of every row of ``X`` to its target (``search`` may be another
+    implementation of ``what_would_change``, for the benchmark's side-by-side run)."""
     estimator, classes = model.bundle["estimator"], model.classes
     actionable = [i.id for i in vocab.catalogue.indicators if i.actionable]
     integer = [i.id for i in vocab.catalogue.indicators if i.display == "integer"]
     space = search_space(estimator, actionable, integer, model.bundle["ranges"], config)
     frame = X.reindex(columns=list(model.feature_ids))
-    return what_would_change(
+    return search(
         lambda part: predict_proba_ordered(estimator, part, classes),
         frame,
         targets,
@@ -98,7 +106,7 @@ def score_table(
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     ids, classes = model.feature_ids, model.classes
     X = features.reindex(columns=list(ids)).astype("float64")
-    flags = trust_flags(X, model.bundle["ranges"], ids, config)
+    flags = trust_flags(X, model.bundle["ranges"], ids, config, model.bundle.get("support"))
     pred = _predictions(model, X, flags)
     step("predict")
     ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
@@ -120,7 +128,7 @@ def score_table(
             drivers=_spread(explained.pro, ok, len(scores), list),
             holds_back=_spread(explained.con, ok, len(scores), list),
             what_ifs=_spread(what_ifs, ok, len(scores), lambda: None),
-            shap_base=_spread(base_rec.tolist(), ok, len(scores), lambda: None),
+            shap_base=_spread(json_numbers(base_rec), ok, len(scores), lambda: None),
         )
         records = explanation_records(vocab, scores, classes, parts)
     step("explain")
@@ -141,7 +149,7 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
     ids = contrib.feature_ids
     pro = ranked_drivers(shap_rec, X, ids, config.top_drivers, +1)
     con = ranked_drivers(shap_rec, X, ids, config.holds_back, -1)
-    return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con, True))
+    return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con))
 
 
 def _contributions_and_drivers(

@@ -8,7 +8,6 @@ speaks to them), and the nearest change that would make the runner-up the recomm
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +21,7 @@ from clusterpath.data.reference import Reference
 from clusterpath.explain.counterfactual import WhatIf
 from clusterpath.explain.drivers import RankedDrivers, split_rows
 from clusterpath.explain.units import describe_change, format_values
-from clusterpath.features.catalogue import Catalogue
+from clusterpath.features.catalogue import Catalogue, Indicator
 from clusterpath.models.conformal import SET_SEPARATOR
 
 
@@ -36,42 +35,51 @@ class Vocabulary:
     holds_back_passages: tuple[str, ...]
 
     @cached_property
-    def indicators(self) -> dict[str, dict]:
-        """Per indicator, the part of a driver record that never changes (built once)."""
+    def meta(self) -> dict[str, Indicator]:
+        return {ind.id: ind for ind in self.catalogue.indicators}
+
+    def declarations(self, classes: Sequence[str]) -> dict:
+        """What every row refers to by id, declared once at the top of the document: the
+        paths (in the order of each row's probabilities) with their policy passage, the
+        indicators with names, unit and passages, and the passages quoted in full."""
+        paths = {path.code: path for path in self.reference.paths}
+        policy = {code: self.corpus.for_path(code).id for code in classes}
+        cited = {pid for ind in self.catalogue.indicators for pid in ind.passages}
+        cited |= set(policy.values())
         return {
-            ind.id: {
-                "feature": ind.id,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "unit": ind.unit,
-                "passages": [passage_ref(self.corpus.get(p)) for p in ind.passages],
-                "support": [
-                    passage_ref(self.corpus.get(p), with_text=True)
-                    for p in ind.passages
-                    if p in self.holds_back_passages
-                ],
-                "meta": ind,
-            }
-            for ind in self.catalogue.indicators
+            "paths": [
+                {
+                    "code": code,
+                    "name_zh": paths[code].name_zh,
+                    "name_en": paths[code].name_en,
+                    "policy": policy[code],
+                }
+                for code in classes
+            ],
+            "indicators": {
+                ind.id: {
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "unit": ind.unit,
+                    "display": ind.display,
+                    "passages": list(ind.passages),
+                    "support_passages": [p for p in ind.passages if p in self.holds_back_passages],
+                }
+                for ind in self.catalogue.indicators
+            },
+            "passages": {
+                pid: passage_ref(self.corpus.get(pid), with_text=True)
+                for pid in self.corpus.ids
+                if pid in cited
+            },
         }
 
-    @cached_property
-    def policies(self) -> dict[str, dict]:
-        return {
-            p.code: passage_ref(self.corpus.for_path(p.code), with_text=True)
-            for p in self.reference.paths
-        }
 
-    @cached_property
-    def path_refs(self) -> dict[str, dict]:
-        return {
-            p.code: {"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en}
-            for p in self.reference.paths
-        }
+SIGNIFICANT_DIGITS = 6
 
 
-def _number(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
+def _number(value: float | None) -> float | None:
+    return json_numbers(np.array([np.nan if value is None else value], dtype=float))[0]
 
 
 def passage_ref(passage: Passage, with_text: bool = False) -> dict:
@@ -86,13 +94,16 @@ def passage_ref(passage: Passage, with_text: bool = False) -> dict:
     return ref
 
 
-def path_ref(vocab: Vocabulary, code: str | None) -> dict | None:
-    return None if code is None else dict(vocab.path_refs[code])
-
-
-def _numbers(values: np.ndarray) -> list[float | None]:
-    """Floats as Python numbers, ``None`` where not finite (JSON has no NaN)."""
-    return np.where(np.isfinite(values), values, None).tolist()
+def json_numbers(values: np.ndarray) -> list[float | None]:
+    """Floats to ``SIGNIFICANT_DIGITS`` significant digits as Python numbers, ``None`` where
+    not finite (JSON has no NaN). Full precision stays in the parquet outputs; six digits
+    keep every figure a reader sees and halve the bytes of each number in the JSON."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values) & (values != 0)
+    magnitude = np.floor(np.log10(np.abs(values, where=finite, out=np.ones_like(values))))
+    scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
+    rounded = np.where(finite, np.round(values * scale) / scale, values)
+    return np.where(np.isfinite(values), rounded, None).tolist()
 
 
 def _formatted(
@@ -102,50 +113,31 @@ def _formatted(
     zh, en = np.empty(len(feature), dtype=object), np.empty(len(feature), dtype=object)
     for j in np.unique(feature).tolist():
         at = np.flatnonzero(feature == j)
-        indicator = vocab.indicators[feature_ids[j]]["meta"]
+        indicator = vocab.meta[feature_ids[j]]
         zh[at], en[at] = format_values(value[at].tolist(), indicator)
     return zh.tolist(), en.tolist()
 
 
-def _driver_template(vocab: Vocabulary, feature: str, holding_back: bool) -> dict:
-    """A driver record of ``feature`` with the per-row fields left blank, keys in order."""
-    static = vocab.indicators[feature]
-    template = {
-        "feature": feature,
-        "name_zh": static["name_zh"],
-        "name_en": static["name_en"],
-        "unit": static["unit"],
-        "value": None,
-        "value_zh": None,
-        "value_en": None,
-        "shap": None,
-        "passages": static["passages"],
-    }
-    if holding_back:
-        template["support_passages"] = static["support"]
-    return template
+def driver_records(vocab: Vocabulary, ranked: RankedDrivers) -> list[list[dict]]:
+    """Per row, its drivers: indicator id, value (raw and formatted) and SHAP.
 
-
-def driver_records(
-    vocab: Vocabulary, ranked: RankedDrivers, holding_back: bool = False
-) -> list[list[dict]]:
-    """Per row, its drivers with names, unit, formatted value and the passages they bear on.
-
-    A batch lists several drivers for every row, so records are built for all rows at once:
-    values are formatted one indicator at a time, and each record is a copy of its
-    indicator's template with the four per-row fields filled in.
+    Names, unit and passages are declared once per document (``Vocabulary.declarations``);
+    values are formatted one indicator at a time for all rows of the batch.
     """
     feature, value, shap, counts = ranked.flat()
     value_zh, value_en = _formatted(vocab, ranked.feature_ids, feature, value)
-    templates = [_driver_template(vocab, f, holding_back) for f in ranked.feature_ids]
-    records = []
-    for j, number, zh, en, contribution in zip(
-        feature.tolist(), _numbers(value), value_zh, value_en, shap.tolist(), strict=True
-    ):
-        record = templates[j].copy()
-        record["value"], record["value_zh"], record["value_en"] = number, zh, en
-        record["shap"] = contribution
-        records.append(record)
+    ids = ranked.feature_ids
+    records = [
+        {"feature": ids[j], "value": number, "value_zh": zh, "value_en": en, "shap": contribution}
+        for j, number, zh, en, contribution in zip(
+            feature.tolist(),
+            json_numbers(value),
+            value_zh,
+            value_en,
+            json_numbers(shap),
+            strict=True,
+        )
+    ]
     return split_rows(records, counts)
 
 
@@ -154,21 +146,21 @@ def what_if_record(vocab: Vocabulary, what_if: WhatIf | None) -> dict | None:
         return None
     changes = []
     for change in what_if.changes:
-        ind = vocab.indicators[change.feature]["meta"]
+        ind = vocab.meta[change.feature]
         changes.append(
             {
                 "feature": change.feature,
                 "from": _number(change.before),
-                "to": change.after,
+                "to": _number(change.after),
                 "text_zh": describe_change(ind, change.before, change.after, "zh"),
                 "text_en": describe_change(ind, change.before, change.after, "en"),
             }
         )
     return {
-        "target": path_ref(vocab, what_if.target),
+        "target": what_if.target,
         "changes": changes,
-        "target_probability": what_if.target_probability,
-        "distance": what_if.distance,
+        "target_probability": _number(what_if.target_probability),
+        "distance": _number(what_if.distance),
     }
 
 
@@ -189,9 +181,10 @@ def _prediction_sets(texts: list[str]) -> list[list[str]]:
     return [list(split[text]) for text in texts]
 
 
-def _probabilities(scores: pd.DataFrame, classes: Sequence[str]) -> list[dict]:
-    columns = [_numbers(scores[f"p_{c}"].to_numpy(float)) for c in classes]
-    return [dict(zip(classes, row, strict=True)) for row in zip(*columns, strict=True)]
+def _probabilities(scores: pd.DataFrame, classes: Sequence[str]) -> list[list[float | None]]:
+    """Per row, the probability of each path in ``classes`` order (the document's paths)."""
+    columns = [json_numbers(scores[f"p_{c}"].to_numpy(float)) for c in classes]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -240,8 +233,8 @@ def explanation_records(
             "cluster_name": name,
             "province": province,
             "domain": domain,
-            "recommendation": path_ref(vocab, path or None),
-            "runner_up": path_ref(vocab, runner_up or None),
+            "recommendation": path or None,
+            "runner_up": runner_up or None,
             "probabilities": probabilities,
             "prediction_set": prediction_set,
             "confidence": confidence,
@@ -249,7 +242,6 @@ def explanation_records(
             "flag_reason": flag_reason,
             "drivers": drivers,
             "holds_back": holds_back,
-            "policy": vocab.policies[path] if path else None,
             "what_would_change": what_if_record(vocab, what_if),
             "shap_base": shap_base,
         }

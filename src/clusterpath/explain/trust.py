@@ -1,9 +1,11 @@
 """Trust flags: rows the model should not speak about confidently.
 
 ``insufficient_data``: too few enterprises for the indicators to mean much; such rows get no
-recommendation at all. ``low_trust``: some indicator lies outside what the model saw in
-training (beyond the stored quantile band, widened by a margin), or is missing where training
-never had it missing; the recommendation is kept but marked, with the reason.
+recommendation at all. ``low_trust``: the row's indicator profile lies far from the training
+data (its distance, ``models/support.py``, beyond the quantile of held-out training rows set
+at training), or an indicator is missing where training never had it missing; the
+recommendation is kept but marked, with how unusual the row is and the indicators that make
+it so. Models trained before the distance existed fall back to per-indicator bands.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clusterpath.explain.settings import ScoringConfig
+from clusterpath.models.support import distance_percentile, distances, unusual_indicators
 
 INSUFFICIENT = "insufficient_data"
 LOW_TRUST = "low_trust"
@@ -67,22 +70,64 @@ def _too_few(n: float, config: ScoringConfig) -> str:
     return f"{0 if pd.isna(n) else int(n)} enterprises (at least {config.min_enterprises} needed)"
 
 
+def _share(p: float) -> str:
+    """A share as a percentage with the precision that tells 99.9 from 100."""
+    return f"{100 * p:.1f}".rstrip("0").rstrip(".") + " %"
+
+
+def _unusual_profile(X: pd.DataFrame, support: Mapping) -> dict[int, str]:
+    """Row position -> reason, for rows farther from the training data than the threshold."""
+    d = distances(X, support)
+    rows = np.flatnonzero(d > support["threshold"])
+    if not len(rows):
+        return {}
+    percentile = distance_percentile(d[rows], support)
+    reasons = {}
+    for row, share, extremes in zip(
+        rows.tolist(), percentile.tolist(), unusual_indicators(X, support, rows), strict=True
+    ):
+        named = ", ".join(
+            f"{fid} {X[fid].iloc[row]:.4g} ({'above' if p >= 0.5 else 'below'} "
+            f"{_share(p if p >= 0.5 else 1 - p)} of training)"
+            for fid, p in extremes
+        )
+        reasons[row] = (
+            f"unusual profile: farther from the training data than {_share(share)} of "
+            f"training cluster-years; most unusual: {named}"
+        )
+    return reasons
+
+
+def _missing(X: pd.DataFrame, ranges: Mapping, feature_ids: Sequence[str]) -> list[dict]:
+    parts = []
+    for fid in feature_ids:
+        if ranges.get(fid, {}).get("missing_share", 1.0) != 0.0:
+            continue
+        missing = np.flatnonzero(pd.to_numeric(X[fid], errors="coerce").isna().to_numpy())
+        parts.append(dict.fromkeys(missing.tolist(), f"{fid} missing (never missing in training)"))
+    return parts
+
+
 def trust_flags(
     X: pd.DataFrame,
     ranges: Mapping[str, Mapping[str, float]],
     feature_ids: Sequence[str],
     config: ScoringConfig,
+    support: Mapping | None = None,
 ) -> pd.DataFrame:
     """``flag`` ('' | low_trust | insufficient_data) and ``flag_reason`` for every row of X."""
-    parts = [
-        _out_of_band(
-            pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
-            fid,
-            training_band(ranges.get(fid, {}), config),
-            ranges.get(fid, {}).get("missing_share", 1.0) == 0.0,
-        )
-        for fid in feature_ids
-    ]
+    if support:
+        parts = [_unusual_profile(X, support), *_missing(X, ranges, feature_ids)]
+    else:
+        parts = [
+            _out_of_band(
+                pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
+                fid,
+                training_band(ranges.get(fid, {}), config),
+                ranges.get(fid, {}).get("missing_share", 1.0) == 0.0,
+            )
+            for fid in feature_ids
+        ]
     reason = join_reasons(parts, len(X))
     flag = np.where(reason != "", LOW_TRUST, "")
     enterprises = pd.to_numeric(X[ENTERPRISE_COUNT], errors="coerce")

@@ -25,6 +25,7 @@ class Indicator(BaseModel):
     unit: str
     display: Literal["percent", "integer", "decimal"] = "decimal"
     formula: str
+    note: str = ""  # why the indicator is there, e.g. how it carries across sources
     trait: Literal["1.1.a", "1.1.b", "1.1.c", "1.1.d", "1.1.e"]
     passages: tuple[str, ...]
     stronger: Literal["higher", "lower"]

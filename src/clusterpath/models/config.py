@@ -35,6 +35,9 @@ class LightGBMConfig(_Frozen):
 class EvaluationConfig(_Frozen):
     cv_folds: int = Field(ge=2)
     holdout_share: float = Field(gt=0, lt=1)
+    shift_min_clusters: int = Field(default=5, ge=1)
+    min_training_clusters: int = Field(default=150, ge=1)
+    min_worlds: int = Field(default=4, ge=1)
     evaluation_sources: tuple[str, ...] = ("expert", "simulated")
 
     @field_validator("evaluation_sources")
@@ -59,6 +62,13 @@ class ConformalConfig(_Frozen):
     calibration_share: float = Field(default=0.25, gt=0, lt=1)
 
 
+class TrustConfig(_Frozen):
+    """Where a row counts as far from the training data (see ``models/support.py``)."""
+
+    distance_quantile: float = Field(default=0.975, gt=0, lt=1)
+    importance_share: float = Field(default=0.8, gt=0, le=1)
+
+
 class TuningSpace(_Frozen):
     """Closed ranges searched by ``--tune``."""
 
@@ -78,6 +88,7 @@ class ModelConfig(_Frozen):
     evaluation: EvaluationConfig
     calibration: CalibrationConfig
     conformal: ConformalConfig
+    trust: TrustConfig = TrustConfig()
     label_weights: dict[str, float]
     tuning: TuningSpace
 

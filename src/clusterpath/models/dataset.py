@@ -13,13 +13,18 @@ KEY = ["cluster_id", "year"]
 
 @dataclass(frozen=True)
 class LabelledData:
-    """Rows with a label: indicators ``X``, path ``y``, cluster ``groups``, ``source``, weight."""
+    """Rows with a label: indicators ``X``, path ``y``, cluster ``groups``, ``source``, weight.
+
+    ``world`` names the setting each row's records come from (the clusters table's ``world``,
+    or the domain where the extract has none): the shift test holds out one world at a time.
+    """
 
     X: pd.DataFrame
     y: pd.Series
     groups: pd.Series
     source: pd.Series
     weight: np.ndarray
+    world: pd.Series | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -32,6 +37,7 @@ class LabelledData:
             groups=self.groups.iloc[rows].reset_index(drop=True),
             source=self.source.iloc[rows].reset_index(drop=True),
             weight=self.weight[rows],
+            world=None if self.world is None else self.world.iloc[rows].reset_index(drop=True),
         )
 
     def scored(self, sources: Sequence[str]) -> np.ndarray:
@@ -44,11 +50,13 @@ def join_labels(
     labels: pd.DataFrame,
     feature_ids: Sequence[str],
     label_weights: Mapping[str, float],
+    worlds: pd.Series | None = None,
 ) -> LabelledData:
     """Inner-join labels onto features; weight each row by its label's source.
 
     Labels whose cluster-year has no indicator row are dropped (they cannot be learned from);
     sources without a configured weight get weight 1. Rows are ordered by cluster and year.
+    ``worlds`` maps cluster_id to its world (see ``LabelledData``).
     """
     labels = labels.assign(year=labels["year"].astype("int64"))
     rows = features.assign(year=features["year"].astype("int64")).merge(
@@ -64,7 +72,17 @@ def join_labels(
         groups=rows["cluster_id"].astype(str),
         source=rows["source"].astype(str),
         weight=weight,
+        world=None if worlds is None else rows["cluster_id"].map(worlds).astype(str),
     )
+
+
+def cluster_worlds(clusters: pd.DataFrame) -> pd.Series:
+    """cluster_id -> world; the domain stands in where no world is given."""
+    domain = clusters["domain"].astype(str)
+    if "world" in clusters.columns:
+        world = clusters["world"].astype("string")
+        domain = world.where(world.notna() & (world != ""), domain).astype(str)
+    return pd.Series(domain.to_numpy(), index=clusters["cluster_id"].astype(str).to_numpy())
 
 
 def label_counts(labels: pd.DataFrame, used: LabelledData) -> pd.DataFrame:

@@ -150,6 +150,17 @@ def champion_score(
     return str(current.version), macro_f1(np.asarray(y, dtype=object), predicted, classes), None
 
 
+def champion_shift_score(name: str, client: MlflowClient) -> float | None:
+    """The shift-test macro-F1 the champion's training run logged (None if it has none)."""
+    try:
+        current = client.get_model_version_by_alias(name, CHAMPION)
+        if not current.run_id:
+            return None
+        return client.get_run(current.run_id).data.metrics.get("shift_macro_f1")
+    except MlflowException:
+        return None
+
+
 def register_and_promote(
     model_uri: str,
     name: str,
@@ -158,15 +169,18 @@ def register_and_promote(
     score: float,
     classes: Sequence[str],
     tags: Mapping[str, str] | None = None,
+    shift_score: float | None = None,
 ) -> Promotion:
     """Register the model; it becomes ``champion`` only if it strictly beats the champion.
 
     The champion is loaded from ``models:/<name>@champion`` and scored on the *same* held-out
     rows as the new model. A tie, a worse score, or a champion that cannot be scored leaves
-    the champion in place and makes the new version ``challenger``.
+    the champion in place and makes the new version ``challenger``; so does a shift-test
+    macro-F1 (``shift_score``) below the one logged by the champion's training run.
     """
     client = MlflowClient()
     old_version, old_score, problem = champion_score(name, X_holdout, y_holdout, classes, client)
+    old_shift = champion_shift_score(name, client) if old_version is not None else None
     version = str(mlflow.register_model(model_uri, name).version)
     if old_version is None:
         alias, reason = CHAMPION, "no champion yet"
@@ -175,6 +189,13 @@ def register_and_promote(
         reason = (
             f"champion v{old_version} could not be scored on this holdout ({problem}); "
             "set the alias by hand if the new model should replace it"
+        )
+    elif old_shift is not None and (shift_score is None or shift_score < old_shift):
+        alias = CHALLENGER
+        shown = "none" if shift_score is None else f"{shift_score:.4f}"
+        reason = (
+            f"shift-test macro-F1 {shown} is below champion v{old_version}'s {old_shift:.4f}: "
+            "worse on worlds it did not train on"
         )
     elif score > old_score:
         alias = CHAMPION

@@ -14,6 +14,11 @@ and to set the conformal threshold. ``conformal.scheme`` says where they come fr
 - ``split``: a held-back share of training clusters (``conformal.calibration_share``); the
   served model is the fit on the rest. Textbook split conformal, at the price of fitting on
   fewer clusters (measured on simulated extracts: held-out macro-F1 ~0.02 lower).
+
+When the training clusters come from three or more worlds (sources, regions: see
+``shift.py``), every candidate is also graded on each world held out in turn, and that shift
+test decides instead: the served LightGBM is tempered and given its conformal threshold from
+predictions for worlds it did not see, because that is how analysts will use it.
 """
 
 from __future__ import annotations
@@ -45,9 +50,10 @@ from clusterpath.models.pipeline import (
     predict_proba_ordered,
 )
 from clusterpath.models.pyfunc import feature_ranges
+from clusterpath.models.shift import LIGHTGBM, ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
-
-LIGHTGBM = "lightgbm"
+from clusterpath.models.support import distances, fit_support, important_features
+from clusterpath.models.temperature import TemperatureScaled, apply_temperature
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ class TrainingResult:
     holdout_coverage: dict[str, float]
     split: HoldoutSplit
     baselines: dict[str, object] = field(default_factory=dict)
+    shift: ShiftResult | None = None
+    temperature: float = 1.0
+    support: dict = field(default_factory=dict)
+    holdout_flags: dict[str, float] = field(default_factory=dict)
 
     @property
     def comparison(self) -> pd.DataFrame:
@@ -93,6 +103,8 @@ class TrainingResult:
             "catalogue_version": catalogue_version,
             "n_estimators": self.n_estimators,
             "calibrated": self.calibrated,
+            "temperature": self.temperature,
+            "support": self.support,
         }
 
 
@@ -254,6 +266,35 @@ def fit_served_model(
     return model, conformal, facts
 
 
+def fit_tempered_model(
+    train: LabelledData,
+    shift: ShiftResult,
+    config: ModelConfig,
+    feature_ids: Sequence[str],
+    classes: Sequence[str],
+) -> tuple[object, ConformalPredictor, dict[str, object]]:
+    """LightGBM on all training clusters, tempered and given sets as the shift test says.
+
+    The temperature is the one fitted on every held-out world's predictions; the conformal
+    threshold comes from the (cross-fitted) tempered predictions for held-out worlds, so the
+    prediction sets keep their coverage on data from sources the model did not see.
+    """
+    bins = config.calibration.ece_bins
+    conformal = ConformalPredictor.fit(
+        shift.tempered, shift.y, classes, config.conformal.coverage, config.conformal.method
+    )
+    model = TemperatureScaled(lightgbm_fitter(config, feature_ids)(train), shift.temperature)
+    facts = {
+        "n_estimators": _n_trees(model),
+        "calibrated": False,
+        "calibration_tried": True,
+        "ece_uncalibrated": expected_calibration_error(shift.y, shift.proba, classes, bins),
+        "ece_calibrated": expected_calibration_error(shift.y, shift.tempered, classes, bins),
+        "temperature": shift.temperature,
+    }
+    return model, conformal, facts
+
+
 def _n_trees(model) -> int:
     return int(lightgbm_step(model).n_estimators)
 
@@ -278,11 +319,27 @@ def train_and_evaluate(
     evaluations: dict[str, dict[str, Evaluation]] = {}
     fitted: dict[str, object] = {}
     oof = out_of_fold_proba(fitters[LIGHTGBM], train, folds, classes)
-    model, conformal, facts = fit_served_model(train, folds, oof, config, feature_ids, classes)
+    shift = shift_test(
+        train,
+        fitters,
+        classes,
+        sources,
+        feature_ids,
+        config.trust.distance_quantile,
+        config.evaluation.shift_min_clusters,
+        bins,
+        config.trust.importance_share,
+    )
+    if shift is None:
+        model, conformal, facts = fit_served_model(train, folds, oof, config, feature_ids, classes)
+    else:
+        model, conformal, facts = fit_tempered_model(train, shift, config, feature_ids, classes)
     if config.conformal.scheme == "cross" and facts["calibrated"]:
         lightgbm_cv = evaluate_proba(facts["held_back_y"], facts["held_back_proba"], classes, bins)
     else:
-        lightgbm_cv = evaluate_proba(train.y.iloc[scored], oof[scored], classes, bins)
+        t = facts.get("temperature", 1.0)
+        cv_proba = apply_temperature(oof[scored], t)
+        lightgbm_cv = evaluate_proba(train.y.iloc[scored], cv_proba, classes, bins)
     evaluations[LIGHTGBM] = {"cv": lightgbm_cv}
     fitted[LIGHTGBM] = model
     for name, fit in fitters.items():
@@ -296,7 +353,19 @@ def train_and_evaluate(
         evaluations[name]["holdout"] = evaluate_proba(
             holdout.y, holdout_proba[name], classes, bins
         )
+    if shift is not None:
+        for name, evaluation in shift.evaluations.items():
+            evaluations[name]["shift"] = evaluation
     coverage = coverage_report(conformal.membership(holdout_proba[LIGHTGBM]), holdout.y, classes)
+    watched = important_features(model, feature_ids, config.trust.importance_share)
+    support = fit_support(
+        train.X,
+        watched,
+        train.groups,
+        config.trust.distance_quantile,
+        seed=config.random_state,
+    )
+    holdout_flagged = distances(holdout.X, support) > support["threshold"]
     return TrainingResult(
         model=model,
         conformal=conformal,
@@ -311,4 +380,8 @@ def train_and_evaluate(
         holdout_coverage=coverage,
         split=split,
         baselines={k: v for k, v in fitted.items() if k != LIGHTGBM},
+        shift=shift,
+        temperature=float(facts.get("temperature", 1.0)),
+        support=support,
+        holdout_flags=flag_summary(holdout.y, holdout_proba[LIGHTGBM], classes, holdout_flagged),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -180,21 +181,27 @@ def run_features(
     )
 
 
-def list_catalogue(console: Console, lang: str = "zh") -> None:
-    """Print the catalogue as a table."""
-    from rich.table import Table
+def list_catalogue(
+    console: Console, lang: str = "zh", fmt: str = "table", show: str | None = None
+) -> None:
+    """Print the catalogue (a narrow table, JSON or Markdown) or one indicator whole."""
+    from clusterpath.features.listing import (
+        catalogue_json,
+        catalogue_markdown,
+        catalogue_table,
+        indicator_text,
+    )
 
-    table = Table(title="clusterpath indicators", show_lines=False)
-    for header in (
-        "id",
-        "名称" if lang == "zh" else "name",
-        "unit",
-        "trait",
-        "passages",
-        "formula",
-    ):
-        table.add_column(header, overflow="fold", no_wrap=header == "id")
-    for ind in load_catalogue().indicators:
-        name = ind.name_zh if lang == "zh" else ind.name_en
-        table.add_row(ind.id, name, ind.unit, ind.trait, ", ".join(ind.passages), ind.formula)
-    console.print(table)
+    catalogue = load_catalogue()
+    if show is not None:
+        if show not in catalogue.ids:
+            close = difflib.get_close_matches(show, catalogue.ids, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ContractError([Problem("--show", f"no indicator {show!r}{hint}")])
+        console.print(indicator_text(catalogue, show), markup=False, highlight=False)
+    elif fmt == "json":
+        console.print(catalogue_json(catalogue), markup=False, highlight=False, soft_wrap=True)
+    elif fmt == "markdown":
+        console.print(catalogue_markdown(catalogue), markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print(catalogue_table(catalogue, lang))

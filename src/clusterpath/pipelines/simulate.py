@@ -17,6 +17,7 @@ def run_simulate(
     seed: int,
     target_firm_rows: int | None,
     console: Console,
+    world: str = "random",
 ) -> None:
     """Simulate an extract into ``out`` (replaced whole, atomically) with a progress bar."""
     config = SimulationConfig(
@@ -24,6 +25,7 @@ def run_simulate(
         years=parse_years(years),
         seed=seed,
         target_firm_rows=target_firm_rows,
+        world=world,
     )
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("simulating clusters", total=None)
@@ -37,3 +39,5 @@ def run_simulate(
         f"{summary.link_rows:,} links, {summary.label_rows:,} labels ({paths}) "
         f"in {summary.seconds:.1f} s"
     )
+    worlds = ", ".join(f"{name} {n}" for name, n in summary.world_counts.items())
+    console.print(f"clusters per world: {worlds}")

@@ -25,11 +25,20 @@ from clusterpath.models.config import (
     load_model_config,
     load_rules,
 )
-from clusterpath.models.dataset import LabelledData, join_labels, label_counts
+from clusterpath.models.dataset import (
+    LabelledData,
+    cluster_worlds,
+    join_labels,
+    label_counts,
+)
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
 
-LABEL_COLUMNS = {"firms": ["cluster_id"], "links": ["year"], "clusters": ["cluster_id"]}
+LABEL_COLUMNS = {
+    "firms": ["cluster_id"],
+    "links": ["year"],
+    "clusters": ["cluster_id", "domain", "world"],
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,8 @@ def prepare(
     missing = [c for c in ("cluster_id", "year", *ids) if c not in features.columns]
     if missing:
         raise ContractError([Problem("features", f"indicator table lacks columns {missing}")])
-    data = join_labels(features, labels, ids, config.label_weights)
+    worlds = cluster_worlds(extract.clusters)
+    data = join_labels(features, labels, ids, config.label_weights, worlds)
     if data.y.nunique() < 2:
         raise ContractError([Problem(str(folder), "labels name fewer than two paths")])
     return data, label_counts(labels, data), features, extract.fingerprint
@@ -124,7 +134,15 @@ def log_run(
         "n_estimators_used": float(result.n_estimators),
     }
     metrics |= {f"labels_used_{r.source}": float(r.used) for r in counts.itertuples()}
-    mlflow.log_metrics(metrics)
+    metrics |= {f"holdout_{k}": v for k, v in result.holdout_flags.items()}
+    metrics["temperature"] = result.temperature
+    if result.shift is not None:
+        metrics |= {f"shift_{k}": v for k, v in result.shift.flags.items()}
+        metrics["shift_worlds"] = float(len(result.shift.per_world))
+        tracking.log_frame(result.shift.per_world, "evaluation/shift_per_world.csv", index=True)
+        shift_eval = result.evaluations[LIGHTGBM]["shift"]
+        tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
+    mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})
     tracking.log_files([config_path, default_rules_path()], "config")
     tracking.log_frame(result.comparison, "evaluation/comparison.csv", index=True)
     tracking.log_frame(counts, "evaluation/label_counts.csv")
@@ -150,32 +168,103 @@ def log_run(
         return log_path_model(bundle, bundle_path, result.split.train.X), bundle
 
 
+SUMMARY_COLUMNS = (
+    ("cv", "macro_f1", "CV F1"),
+    ("cv", "ece", "CV ECE"),
+    ("holdout", "macro_f1", "held-out F1"),
+    ("holdout", "log_loss", "held-out log-loss"),
+    ("holdout", "ece", "held-out ECE"),
+    ("shift", "macro_f1", "shift F1"),
+    ("shift", "ece", "shift ECE"),
+)
+
+
+def _cell(stages: Mapping, stage: str, key: str) -> str:
+    return f"{stages[stage].metrics[key]:.3f}" if stage in stages else "–"
+
+
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
-    table = Table(title="models (grouped CV on training clusters | held-out clusters)")
+    """The comparison table and the lines that explain it (every ECE is the table's)."""
+    table = Table(
+        title="models: grouped CV on training clusters | held-out clusters | held-out worlds"
+    )
     table.add_column("model")
-    for col in ("cv macro-F1", "holdout macro-F1", "bal. acc.", "log-loss", "Brier", "ECE"):
-        table.add_column(col, justify="right")
+    for *_, title in SUMMARY_COLUMNS:
+        table.add_column(title, justify="right")
     for name, stages in result.evaluations.items():
-        cv, ho = stages["cv"].metrics, stages["holdout"].metrics
-        table.add_row(
-            name,
-            f"{cv['macro_f1']:.3f}",
-            f"{ho['macro_f1']:.3f}",
-            f"{ho['balanced_accuracy']:.3f}",
-            f"{ho['log_loss']:.3f}",
-            f"{ho['brier']:.3f}",
-            f"{ho['ece']:.3f}",
-        )
+        table.add_row(name, *(_cell(stages, st, key) for st, key, _ in SUMMARY_COLUMNS))
     console.print(table)
     used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
     cov = result.holdout_coverage
     console.print(
-        f"labels used/given: {used}; {len(result.holdout_clusters)} held-out clusters\n"
-        f"calibration: ECE {result.ece_uncalibrated:.3f} before"
-        + (f", {result.ece_calibrated:.3f} after" if result.calibrated else " (not needed)")
-        + f"; conformal {result.conformal.method} at {result.conformal.coverage:.0%}: "
-        f"held-out coverage {cov['coverage']:.3f}, mean set size {cov['mean_set_size']:.2f}"
+        f"labels used/given: {used}; {len(result.holdout_clusters)} held-out clusters; "
+        f"conformal {result.conformal.method} at {result.conformal.coverage:.0%}: held-out "
+        f"coverage {cov['coverage']:.3f}, mean set size {cov['mean_set_size']:.2f}"
     )
+    for line in shift_lines(result):
+        console.print(line)
+
+
+def _flags_text(flags: Mapping[str, float]) -> str:
+    def pct(v: float) -> str:
+        return "–" if v != v else f"{v:.1%}"
+
+    return (
+        f"{pct(flags['flag_rate'])} flagged low_trust; accuracy flagged "
+        f"{pct(flags['accuracy_flagged'])}, unflagged {pct(flags['accuracy_unflagged'])}"
+    )
+
+
+def shift_lines(result: TrainingResult) -> list[str]:
+    """What the shift test found, the temperature it set and what the trust flag does."""
+    lines = [f"held-out clusters: {_flags_text(result.holdout_flags)}"]
+    shift = result.shift
+    if shift is None:
+        return [*lines, "shift test: skipped (fewer than 3 worlds with enough clusters)"]
+    lgbm = result.evaluations[LIGHTGBM]["shift"]
+    recall = ", ".join(f"{r.path} {r.recall:.2f}" for r in lgbm.per_class.itertuples())
+    return [
+        *lines,
+        f"held-out worlds ({len(shift.per_world)}: {', '.join(shift.per_world.index)}): "
+        f"{_flags_text(shift.flags)}",
+        f"shift recall: {recall}",
+        f"temperature {result.temperature:.3f} fitted on held-out worlds: shift ECE "
+        f"{result.ece_uncalibrated:.3f} untempered, {lgbm.metrics['ece']:.3f} tempered "
+        "(the table's shift ECE; each world's temperature fitted on the others)",
+    ]
+
+
+def generalisation_warnings(result: TrainingResult, config: ModelConfig) -> list[str]:
+    """Why this training set may be too small or too narrow to carry to other sources."""
+    train = result.split.train
+    n_clusters = train.groups.nunique()
+    n_worlds = 0 if train.world is None else train.world.nunique()
+    out = []
+    if n_clusters < config.evaluation.min_training_clusters:
+        out.append(
+            f"only {n_clusters} training clusters (at least "
+            f"{config.evaluation.min_training_clusters} advised): expect a weaker model on "
+            "data from other sources"
+        )
+    if n_worlds < config.evaluation.min_worlds:
+        out.append(
+            f"only {n_worlds} world(s) in the training clusters (at least "
+            f"{config.evaluation.min_worlds} advised): the model has seen few sources"
+        )
+    stages = result.evaluations[LIGHTGBM]
+    if "shift" in stages:
+        gap = stages["holdout"].metrics["macro_f1"] - stages["shift"].metrics["macro_f1"]
+        if gap > 0.1:
+            out.append(
+                f"macro-F1 falls by {gap:.3f} on held-out worlds "
+                f"({stages['shift'].metrics['macro_f1']:.3f}): it may not carry to other sources"
+            )
+    return out
+
+
+def _shift_macro_f1(result: TrainingResult) -> float | None:
+    stages = result.evaluations[LIGHTGBM]
+    return stages["shift"].metrics["macro_f1"] if "shift" in stages else None
 
 
 def run_train(
@@ -229,6 +318,8 @@ def run_train(
         result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
         info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
         print_summary(console, result, counts)
+        for warning in generalisation_warnings(result, config):
+            console.print(f"[yellow]warning[/yellow]: {warning}")
         promotion = None
         if register:
             rows = result.split.holdout.take(
@@ -247,6 +338,7 @@ def run_train(
                 score,
                 result.classes,
                 tags={"run_id": run.info.run_id, **provenance},
+                shift_score=_shift_macro_f1(result),
             )
             mlflow.set_tags({"registered_version": promotion.version, "alias": promotion.alias})
             colour = "green" if promotion.alias == tracking.CHAMPION else "yellow"

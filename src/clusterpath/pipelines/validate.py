@@ -11,7 +11,8 @@ from clusterpath.data.readers import load_extract
 
 
 def run_validate(folder: Path, console: Console) -> None:
-    """Load the extract through the contract and print a one-line summary per table."""
+    """Load the extract through the contract and print a one-line summary per table, the
+    files read and in what form (CSV encodings as detected), and values read as codes."""
     extract = load_extract(folder)
     firms = extract.firms
     in_clusters = firms["cluster_id"].notna()
@@ -28,3 +29,8 @@ def run_validate(folder: Path, console: Console) -> None:
     if extract.labels is not None:
         counts = extract.labels["path"].value_counts().to_dict()
         console.print(f"  labels: {len(extract.labels):,} ({counts})")
+    read = ", ".join(f"{r.source.label} ({r.form})" for r in extract.readings.values())
+    console.print(f"  read from: {escape(read)}")
+    for reading in extract.readings.values():
+        for note in reading.notes:
+            console.print(f"  {escape(note)}")

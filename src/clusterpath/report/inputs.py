@@ -31,8 +31,12 @@ class ScoreOutputs:
 
     @cached_property
     def records(self) -> dict[Key, dict]:
-        """Explanation record of each cluster-year."""
-        return {(r["cluster_id"], int(r["year"])): r for r in self.document["cluster_years"]}
+        """Explanation record of each cluster-year, its references resolved."""
+        resolve = Resolver(self.document)
+        return {
+            (r["cluster_id"], int(r["year"])): resolve.record(r)
+            for r in self.document["cluster_years"]
+        }
 
     @cached_property
     def recommended(self) -> pd.DataFrame:
@@ -43,6 +47,56 @@ class ScoreOutputs:
     @property
     def model(self) -> dict:
         return self.document["model"]
+
+
+class Resolver:
+    """Rows of the explanations file refer to paths, indicators and passages by id; this
+    puts the declared names, units and passage texts back in place for the pages."""
+
+    def __init__(self, document: dict):
+        self.paths = {p["code"]: p for p in document["paths"]}
+        self.classes = [p["code"] for p in document["paths"]]
+        self.indicators = document["indicators"]
+        self.passages = document["passages"]
+
+    def path(self, code: str | None) -> dict | None:
+        if code is None:
+            return None
+        path = self.paths[code]
+        return {"code": code, "name_zh": path["name_zh"], "name_en": path["name_en"]}
+
+    def _quotes(self, ids: list[str]) -> list[dict]:
+        return [self.passages[pid] for pid in ids]
+
+    def driver(self, driver: dict, holding_back: bool) -> dict:
+        indicator = self.indicators[driver["feature"]]
+        out = {
+            "feature": driver["feature"],
+            "name_zh": indicator["name_zh"],
+            "name_en": indicator["name_en"],
+            "unit": indicator["unit"],
+            **{k: driver[k] for k in ("value", "value_zh", "value_en", "shap")},
+            "passages": self._quotes(indicator["passages"]),
+        }
+        if holding_back:
+            out["support_passages"] = self._quotes(indicator["support_passages"])
+        return out
+
+    def record(self, row: dict) -> dict:
+        code, found = row["recommendation"], row["what_would_change"]
+        policy = self.passages[self.paths[code]["policy"]] if code else None
+        return {
+            **row,
+            "recommendation": self.path(code),
+            "runner_up": self.path(row["runner_up"]),
+            "probabilities": dict(zip(self.classes, row["probabilities"], strict=True)),
+            "drivers": [self.driver(d, False) for d in row["drivers"]],
+            "holds_back": [self.driver(d, True) for d in row["holds_back"]],
+            "policy": policy,
+            "what_would_change": {**found, "target": self.path(found["target"])}
+            if found
+            else None,
+        }
 
 
 def read_scores_dir(folder: Path) -> ScoreOutputs:

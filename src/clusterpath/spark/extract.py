@@ -2,8 +2,10 @@
 
 Each table (``firms.parquet`` or ``firms.csv``: a file, or a folder of part files as Spark
 writes them) is read with ``spark.read`` from any location Hadoop can open (a local path,
-``hdfs://``, ``s3a://``...). Nothing comes back to the driver but counts and, when a rule
-fails, the first few rows and values for the message.
+``hdfs://``, ``s3a://``...). CSV text is UTF-8 or GB18030, told apart from the first bytes of
+the file as the embedded reader would; Excel workbooks are refused with a message saying
+how to convert them. Nothing comes back to the driver but counts and, when a rule fails,
+the first few rows and values for the message.
 
 The checks are those of ``data/sql_checks.py`` spoken in Spark's dialect, raising the same
 ``ContractError``. What the DuckDB path leaves to pandas (CSV text, a Parquet column stored
@@ -14,6 +16,7 @@ convert.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,7 +24,9 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from clusterpath.data.contract import ColumnSpec, Contract
-from clusterpath.data.readers import FALSE_WORDS, TRUE_WORDS, fingerprint_files, locate_tables
+from clusterpath.data.errors import Problem
+from clusterpath.data.files import UTF16_BOMS, locate_tables
+from clusterpath.data.readers import FALSE_WORDS, TRUE_WORDS, fingerprint_files
 from clusterpath.data.sql_checks import (
     ROW,
     SPARK,
@@ -29,11 +34,14 @@ from clusterpath.data.sql_checks import (
     ParquetTable,
     Rule,
     check_tables,
+    code_rewrites,
     column_sql,
 )
 from clusterpath.data.validation import NOT_A_NUMBER, NOT_TRUE_FALSE
 
 TEXT_PREFIX = "_text_"  # a converted column's text as written, for messages
+SNIFF_BYTES = 1 << 16  # how much of a CSV file decides its encoding
+SPARK_FORMATS = (".parquet", ".csv")
 MONO = "_mono"
 PARTITION_BITS = 33  # monotonically_increasing_id: partition index above, position below
 
@@ -58,6 +66,9 @@ class SparkResult:
 
     def df(self) -> pd.DataFrame:
         return self.frame.toPandas()
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self.frame.collect()]
 
     def fetchnumpy(self) -> dict:
         frame = self.df()
@@ -95,6 +106,37 @@ class HadoopPath:
 
     def is_file(self) -> bool:
         return bool(self._fs.exists(self._path))
+
+    def children(self) -> list[HadoopPath]:
+        """The entries of this folder, by name."""
+        return sorted(
+            (
+                HadoopPath(self.spark, str(s.getPath().toString()))
+                for s in self._fs.listStatus(self._path)
+            ),
+            key=lambda p: p.name,
+        )
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        """The first bytes of this file, or of the first part file of this folder."""
+        first = (
+            self
+            if not self.is_dir()
+            else next((p for p in self.children() if not p.name.startswith(("_", "."))), None)
+        )
+        if first is None:
+            return b""
+        stream = first._fs.open(first._path)
+        try:
+            return bytes(stream.readNBytes(size))
+        finally:
+            stream.close()
+
+    def local_folder(self) -> Path | None:
+        """The local folder behind this location, if it is one on this machine."""
+        if self._path.toUri().getScheme() not in (None, "file") or not self.is_dir():
+            return None
+        return Path(self._path.toUri().getPath())
 
     def local(self) -> Path | None:
         """The local file behind this location, if it is one plain file on this machine."""
@@ -139,15 +181,88 @@ def _kind_fits(kind: str, data_type) -> bool:
     return isinstance(data_type, T.BooleanType)
 
 
-def read_table(spark, location: HadoopPath):
+def csv_encoding(head: bytes) -> str | None:
+    """UTF-8 if the file's first bytes decode strictly as UTF-8 (a character cut at the end
+    aside), GB18030 otherwise, None for UTF-16; the embedded reader's choice, made on a
+    sample because the file may be far larger than the driver."""
+    if head.startswith(UTF16_BOMS):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return "GB18030"
+    return "UTF-8"
+
+
+def locate(spark, location: str, contract: Contract) -> tuple[dict, list[Problem]]:
+    """Each table's location (a file or a folder of parts) and CSV encoding. A local folder
+    is searched as the embedded reader searches it; a Hadoop URI is listed through Hadoop."""
+    root = HadoopPath(spark, location)
+    local = root.local_folder()
+    if local is not None:
+        sources, problems = locate_tables(local, contract)
+        places = {
+            name: (s.label, None if s.sheet else HadoopPath(spark, s.path.resolve().as_uri()))
+            for name, s in sources.items()
+        }
+    else:
+        places, problems = _listed(root, contract)
+    found = {}
+    for name, (label, place) in places.items():
+        if place is None or place.suffix.lower() not in SPARK_FORMATS:
+            problems.append(Problem(label, EXCEL_REFUSED))
+        elif place.suffix.lower() == ".parquet":
+            found[name] = (place, None)
+        elif (encoding := csv_encoding(place.head())) is None:
+            problems.append(
+                Problem(label, "not UTF-8 or GB18030 text (UTF-16: save as CSV UTF-8)")
+            )
+        else:
+            found[name] = (place, encoding)
+    return found, problems
+
+
+EXCEL_REFUSED = (
+    "an Excel workbook: --engine spark reads Parquet and CSV; save the sheet as CSV "
+    "(UTF-8 or GB18030) or Parquet, or use the embedded engine"
+)
+
+
+def _listed(root: HadoopPath, contract: Contract) -> tuple[dict, list[Problem]]:
+    """Tables of a folder that Hadoop lists: ``<table>.parquet`` or ``.csv`` (a file or a
+    folder of parts), or an Excel file named after a table, which is refused."""
+    if not root.is_dir():
+        return {}, [Problem(str(root), "extract folder not found")]
+    names = {t.name for t in contract.tables}
+    found: dict[str, list[HadoopPath]] = {}
+    for child in root.children():
+        stem = PurePosixPath(child.name).stem.lower()
+        if stem in names and child.suffix.lower() in (*SPARK_FORMATS, ".xlsx"):
+            found.setdefault(stem, []).append(child)
+    places, problems = {}, []
+    for spec in contract.tables:
+        hits = found.get(spec.name, [])
+        if len(hits) > 1:
+            both = " and ".join(h.name for h in hits)
+            problems.append(Problem(str(root), f"ambiguous table {spec.name}: both {both}"))
+        elif hits:
+            xlsx = hits[0].suffix.lower() == ".xlsx"
+            places[spec.name] = (hits[0].name, None if xlsx else hits[0])
+        elif spec.required:
+            where = f"{spec.name}.parquet or {spec.name}.csv"
+            problems.append(Problem(str(root), f"missing table {spec.name} ({where})"))
+    return places, problems
+
+
+def read_table(spark, location: HadoopPath, encoding: str | None):
     """The table's rows as written: Parquet with its stored types, CSV as text (blanks around
     cells dropped, as the frame reader does), the header's byte-order mark removed."""
-    if location.suffix == ".parquet":
+    if location.suffix.lower() == ".parquet":
         return spark.read.parquet(location.uri)
     frame = (
         spark.read.option("header", True)
         .option("escape", '"')
-        .option("encoding", "UTF-8")
+        .option("encoding", encoding)
         .option("ignoreLeadingWhiteSpace", True)
         .option("ignoreTrailingWhiteSpace", True)
         .csv(location.uri)
@@ -218,11 +333,11 @@ class SparkTable:
     converted: tuple[str, ...]
 
 
-def open_table(spark, name: str, location: HadoopPath, spec) -> SparkTable:
+def open_table(spark, name: str, location: HadoopPath, encoding: str | None, spec) -> SparkTable:
     """Create ``checked_<name>``: the columns read, typed as the contract says, and ``_row``;
     and ``values_<name>``, the same without ``_row``, for subqueries (Spark refuses a
     non-deterministic plan inside an aggregate's subquery)."""
-    raw = read_table(spark, location)
+    raw = read_table(spark, location, encoding)
     types = {f.name: f.dataType for f in raw.schema.fields}
     columns = [c for c in spec.columns if c.name in types]
     converted = tuple(c.name for c in columns if not _kind_fits(c.kind, types[c.name]))
@@ -247,7 +362,10 @@ def open_table(spark, name: str, location: HadoopPath, spec) -> SparkTable:
         values_view=f"values_{name}",
     )
     texts = [SPARK.quote(TEXT_PREFIX + c) for c in converted]
-    checked = [column_sql(c, SPARK) for c in columns] + texts
+    con = SparkSql(spark)
+    source = f"typed_{name}"
+    checked = [column_sql(c, SPARK, code_rewrites(con, source, c, SPARK)) for c in columns]
+    checked += texts
     values = spark.sql(f"SELECT {', '.join(checked)} FROM typed_{name}")
     values.createOrReplaceTempView(table.values)
     with_positions(values).createOrReplaceTempView(table.view)
@@ -262,12 +380,14 @@ def open_extract(
     from clusterpath.data.errors import ContractError
     from clusterpath.data.readers import narrow_spec
 
-    files, problems = locate_tables(HadoopPath(spark, location), contract)
+    files, problems = locate(spark, location, contract)
     if problems:
         raise ContractError(problems)
     opened = {
-        name: open_table(spark, name, path, narrow_spec(contract.table(name), columns.get(name)))
-        for name, path in files.items()
+        name: open_table(
+            spark, name, place, encoding, narrow_spec(contract.table(name), columns.get(name))
+        )
+        for name, (place, encoding) in files.items()
     }
     converted = {name: t.converted for name, t in opened.items()}
     tables = [t.table for t in opened.values()]

@@ -36,6 +36,9 @@ FIXED = {
     "spark.ui.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.log.level": "WARN",
+    # Spark 4 reads CSV only in a few Unicode charsets unless told to accept Java's own,
+    # and GB18030 is how spreadsheets in China save text
+    "spark.sql.legacy.javaCharsets": "true",
 }
 
 

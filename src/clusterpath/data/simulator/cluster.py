@@ -87,13 +87,12 @@ def _initial(plan: ClusterPlan, config: SimulationConfig, div, rng) -> popm.Pop:
     if rng.random() < config.small_cluster_share:
         n = int(rng.integers(3, 10))
     else:
-        n = int(
-            np.clip(
-                rng.lognormal(np.log(config.median_cluster_size), config.cluster_size_sigma),
-                10,
-                5_000,
-            )
+        world = plan.world
+        median = config.median_cluster_size or world.median_enterprises
+        sigma = (
+            world.size_sigma if config.cluster_size_sigma is None else config.cluster_size_sigma
         )
+        n = int(np.clip(rng.lognormal(np.log(median), sigma), 10, world.max_enterprises))
     pop = popm.new_enterprises(n, tr, year, div, rng, entrant=False)
     n_research = min(30, rng.poisson(tr["research"]))
     kinds = np.concatenate(
@@ -147,8 +146,11 @@ def cluster_columns(
             pop = popm.step(pop, tr, shocks[pos], year, div, rng)
             partners["log_rev"] += 0.06 + rng.normal(0, 0.1, pool_size)
         rows = np.flatnonzero(pop["alive"])
-        values = popm.observe(pop, rows, tr, year, rng)
-        years.append(_link_year(pop, rows, values, partners, tr, np.array(mix), year, config, rng))
+        values = popm.observe(pop, rows, tr, year, rng, plan.world)
+        links_per_row = config.links_per_firm_row or plan.world.links_per_firm
+        years.append(
+            _link_year(pop, rows, values, partners, tr, np.array(mix), year, links_per_row, rng)
+        )
     return _columns(plan, pop, partners, years, div, first_firm_number, first_partner_number)
 
 
@@ -162,17 +164,17 @@ class _Year:
     links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # source, target, type, weight
 
 
-def _link_year(pop, rows, values, partners, tr, mix, year, config, rng) -> _Year:
+def _link_year(pop, rows, values, partners, tr, mix, year, links_per_row, rng) -> _Year:
     """Pick this year's outside partners, size the link budget, draw the links."""
     pool_size = len(partners["kind"])
     n_active = min(pool_size, max(1, round(tr["partners"] * len(rows))))
     fit = partners["fitness"]
     active = np.sort(rng.choice(pool_size, size=n_active, replace=False, p=fit / fit.sum()))
-    observed = popm.observe(partners, active, {**tr, "vc": 0.0}, year, rng)
+    observed = popm.observe(partners, active, {**tr, "vc": 0.0}, year, rng, None)
     p_values = {k: np.zeros(pool_size, v.dtype) for k, v in observed.items()}
     for k, v in observed.items():
         p_values[k][active] = v
-    total = round(config.links_per_firm_row * (len(rows) + n_active))
+    total = max(1, round(links_per_row * (len(rows) + n_active)))
     n_ext = max(n_active, round(tr["external"] * total))
     own = pop["own"][rows]
     e = {k: pop[k][rows] for k in ("kind", "div", "doer", "fitness", "anchor")}
@@ -249,6 +251,7 @@ def _columns(plan, pop, partners, years, div, first_firm, first_partner) -> Clus
         k: np.array([getattr(ident, k)], dtype=object)
         for k in ("cluster_id", "name", "name_en", "province", "city", "domain")
     }
+    cluster["world"] = np.array([plan.world.name], dtype=object)
     n_years = len(plan.years)
     labels = {
         "cluster_id": np.full(n_years, cid, dtype=object),

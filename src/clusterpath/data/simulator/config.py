@@ -27,20 +27,34 @@ class SimulationConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    n_clusters: int = Field(120, ge=1, le=1_000_000)
+    n_clusters: int = Field(600, ge=1, le=1_000_000)
     years: tuple[int, int] = (2019, 2023)
     seed: int = Field(0, ge=0)
     target_firm_rows: int | None = Field(
         None, ge=1, description="keep adding clusters until this many firm rows are written"
     )
-    links_per_firm_row: float = Field(5.0, gt=0, le=50)
-    median_cluster_size: float = Field(150.0, gt=1, description="enterprises in a cluster")
-    cluster_size_sigma: float = Field(0.7, ge=0, le=3)
+    world: str = Field(
+        "random", description="a world of data/simulator/worlds.yaml, or random (one per cluster)"
+    )
+    links_per_firm_row: float | None = Field(
+        None, gt=0, le=50, description="links per firm row; None: the cluster's world decides"
+    )
+    median_cluster_size: float | None = Field(
+        None, gt=1, description="median enterprises in a cluster; None: the world decides"
+    )
+    cluster_size_sigma: float | None = Field(None, ge=0, le=3)
     small_cluster_share: float = Field(0.02, ge=0, le=1, description="clusters of 3-9 firms")
     transition_share: float = Field(0.12, ge=0, le=1, description="clusters changing path")
     mixture_share: float = Field(0.3, ge=0, le=1, description="clusters mixing two paths")
     trait_noise: float = Field(1.0, ge=0, le=5, description="scale of cluster-level noise")
     row_group_rows: int = Field(250_000, ge=1_000, description="firm rows per Parquet write")
+
+    @model_validator(mode="after")
+    def _check_world(self) -> SimulationConfig:
+        from clusterpath.data.simulator.worlds import check_world_name, load_worlds
+
+        check_world_name(self.world, load_worlds())
+        return self
 
     @model_validator(mode="after")
     def _check_years(self) -> SimulationConfig:
@@ -66,4 +80,5 @@ class ExtractSummary(BaseModel):
     link_rows: int
     label_rows: int
     path_counts: dict[str, int]  # cluster-years per labelled path
+    world_counts: dict[str, int]  # clusters per world
     seconds: float

@@ -105,6 +105,7 @@ def new_enterprises(
         "fitness": rng.lognormal(0, 0.8, n),
         "anchor": np.zeros(n),
         "alive": np.ones(n, bool),
+        "report_u": rng.random(n),
     }
 
 
@@ -141,6 +142,7 @@ def new_bodies(kinds: np.ndarray, year: int, div: Divisions, rng: np.random.Gene
         "fitness": rng.lognormal(0, 0.5, n),
         "anchor": np.zeros(n),
         "alive": np.ones(n, bool),
+        "report_u": rng.random(n),
     }
 
 
@@ -172,6 +174,7 @@ def place_anchors(
     giants["inv_z"] = giants["inv_z"] + 0.5
     giants["fitness"] = giants["fitness"] * 3
     giants["anchor"] = np.array([1.0, rng.uniform(0.3, 0.7)])[:n]
+    giants["report_u"] = np.zeros(n)  # a giant's R&D and patents always reach the extract
     return concat(pop, giants)
 
 
@@ -207,9 +210,13 @@ def step(pop: Pop, tr: dict[str, float], shock: float, year: int, div: Divisions
 
 
 def observe(
-    pop: Pop, rows: np.ndarray, tr: dict[str, float], year: int, rng
+    pop: Pop, rows: np.ndarray, tr: dict[str, float], year: int, rng, world=None
 ) -> dict[str, np.ndarray]:
-    """Yearly values of the entities at ``rows``; sets anchors' revenue from their share."""
+    """Yearly values of the entities at ``rows``; sets anchors' revenue from their share.
+
+    ``world`` (None for outside partners) decides which enterprises' R&D and patents reach
+    the extract (``rd_reporting``) and how many young R&D firms spend at the frontier.
+    """
     kind, log_rev = pop["kind"][rows], pop["log_rev"][rows]
     anchor = pop["anchor"][rows]
     is_anchor = anchor > 0
@@ -238,16 +245,23 @@ def observe(
     doer = pop["doer"][rows]
     cap = np.where(ent, 0.6, 0.9)
     intensity = np.minimum(np.exp(pop["rd_log"][rows] + rng.normal(0, 0.15, n)), cap)
+    age = year - pop["founded"][rows]
+    if world is not None:
+        u = pop["report_u"][rows]  # low values: reported first, and the frontier firms
+        frontier = ent & doer & ~is_anchor & (age < 10) & (u < world.frontier_share)
+        intensity = np.where(frontier, 0.2 + 0.2 * u / max(world.frontier_share, 1e-9), intensity)
+        # the same firms report (or not) every year: a source covers a firm or it does not
+        doer = doer & ((pop["report_u"][rows] < world.rd_reporting) | ~ent)
     rd = np.where(doer, np.round(revenue * intensity, 2), 0.0)
+    reported = ent if world is None else ent & (pop["report_u"][rows] < world.rd_reporting)
     lam = np.where(
         doer,
         2.5 * (rd / 400) ** 0.75 * pop["pat_fit"][rows] * rng.gamma(0.7, 1 / 0.7, n),
-        0.15 * pop["pat_fit"][rows] * ent,
+        0.15 * pop["pat_fit"][rows] * reported,
     )
     q = _sigmoid(_logit(tr["invention"]) + pop["inv_z"][rows]) * doer
     inventions = rng.poisson(np.minimum(lam * q, 1e5))
     utility = rng.poisson(np.minimum(lam * (1 - q), 1e5))
-    age = year - pop["founded"][rows]
     p_vc = tr["vc"] * np.where(doer, 1.6, 0.4) * 1.5 * np.exp(-age / 6) * ent * (age <= 10)
     got_vc = rng.random(n) < np.clip(p_vc, 0, 0.9)
     amount = np.minimum(rng.lognormal(np.log(1500) + 0.3 * age, 0.9), 2e6)

@@ -16,6 +16,7 @@ import numpy as np
 from clusterpath.data.reference import Reference
 from clusterpath.data.simulator.config import SimulationConfig
 from clusterpath.data.simulator.geography import ClusterIdentity
+from clusterpath.data.simulator.worlds import World, draw_world, load_worlds
 
 PATH_ORDER = ("giant_anchored", "upgrade", "convergence", "introduction", "indigenous")
 
@@ -90,6 +91,7 @@ class ClusterPlan:
     labels: tuple[str, ...]  # true path per year
     traits: tuple[dict[str, float], ...]  # natural-unit traits per year
     link_mix: tuple[tuple[float, ...], ...]  # link-type shares per year
+    world: World  # the monitoring source and setting the cluster was drawn in
 
 
 def check_paths(reference: Reference) -> None:
@@ -130,14 +132,35 @@ def _draw_paths(domain: str, config: SimulationConfig, rng: np.random.Generator)
     return path, path, None, None, 0.0
 
 
+def world_centres(world: World) -> np.ndarray:
+    """Trait centres (traits x paths, transformed scale) as the world moves them.
+
+    Shifts and the R&D scale move every path alike, so what separates the paths stays
+    relative; only the giant's revenue share is the world's own for giant-anchored clusters.
+    """
+    names = list(TRAITS)
+    centres = np.array([_CENTRES[n] for n in names])
+    for trait, shift in world.trait_shifts.items():
+        centres[names.index(trait)] += shift
+    centres[names.index("rd_level")] += np.log(world.rd_scale)
+    share = world.giant_anchor_share
+    centres[names.index("anchor"), PATH_ORDER.index("giant_anchored")] = np.log(
+        share / (1 - share)
+    )
+    return centres
+
+
 def plan_cluster(index: int, identity: ClusterIdentity, config: SimulationConfig) -> ClusterPlan:
-    """Draw a cluster's path schedule and yearly traits from its own seeded generator."""
+    """Draw a cluster's world, path schedule and yearly traits from its own seeded generators."""
     rng = np.random.default_rng([config.seed, index, 0])
+    world = draw_world(
+        config.world, load_worlds(), set(TRAITS), np.random.default_rng([config.seed, index, 2])
+    )
     src, dst, switch, secondary, w = _draw_paths(identity.domain, config, rng)
     i_src, i_dst = PATH_ORDER.index(src), PATH_ORDER.index(dst)
     years = tuple(config.year_range)
     names = list(TRAITS)
-    centres = np.array([_CENTRES[n] for n in names])  # traits x paths
+    centres = world_centres(world)  # traits x paths
     sd = np.array([TRAITS[n][2] for n in names])
     eps = rng.normal(0, sd * config.trait_noise)
     mix_noise = rng.lognormal(0, 0.25 * config.trait_noise, size=len(LINK_TYPES))
@@ -156,4 +179,4 @@ def plan_cluster(index: int, identity: ClusterIdentity, config: SimulationConfig
     mixes = weights @ LINK_MIX * mix_noise
     mixes = tuple(tuple(m.tolist()) for m in mixes / mixes.sum(axis=1, keepdims=True))
     labels = tuple(dst if switch is not None and p >= switch else src for p in range(len(years)))
-    return ClusterPlan(index, identity, years, labels, traits, mixes)
+    return ClusterPlan(index, identity, years, labels, traits, mixes, world)

@@ -55,6 +55,7 @@ SCHEMAS = {
             ("province", pa.string()),
             ("city", pa.string()),
             ("domain", pa.string()),
+            ("world", pa.string()),
         ]
     ),
     "labels": pa.schema(
@@ -144,6 +145,7 @@ def write_extract(
     out_dir = Path(out_dir)
     counts = Counter()
     paths: Counter[str] = Counter()
+    worlds: Counter[str] = Counter()
     with atomic_dir(out_dir) as tmp:
         writers = {
             name: _Buffered(
@@ -158,6 +160,7 @@ def write_extract(
                 for name in SCHEMAS:
                     counts[name] += writers[name].add(getattr(frames, name))
                 paths.update(frames.labels["path"].tolist())
+                worlds.update(frames.clusters["world"].tolist())
                 if progress is not None:
                     progress(counts["clusters"], _expected_clusters(config, counts))
         finally:
@@ -171,5 +174,6 @@ def write_extract(
         link_rows=counts["links"],
         label_rows=counts["labels"],
         path_counts=dict(sorted(paths.items())),
+        world_counts=dict(sorted(worlds.items())),
         seconds=round(time.perf_counter() - started, 3),
     )

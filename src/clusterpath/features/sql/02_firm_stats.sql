@@ -13,6 +13,7 @@ SELECT
         AS ent_patents,
     SUM(CASE WHEN is_enterprise AND revenue > 0 THEN 1 ELSE 0 END) AS n_revenue_firms,
     SUM(CASE WHEN is_enterprise AND rd_expense > 0 THEN 1 ELSE 0 END) AS n_rd_firms,
+    SUM(CASE WHEN is_enterprise AND rd_expense > 0 THEN revenue ELSE 0 END) AS rd_firm_revenue,
     SUM(CASE WHEN is_enterprise AND employees < 300 THEN 1 ELSE 0 END) AS n_sme,
     SUM(CASE WHEN is_enterprise AND year - founded_year < 3 THEN 1 ELSE 0 END) AS n_entrants,
     SUM(CASE WHEN is_enterprise THEN year - founded_year ELSE 0 END) AS ent_age_sum,

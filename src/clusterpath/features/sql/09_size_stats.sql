@@ -1,4 +1,5 @@
--- Concentration of enterprise revenue: Gini, HHI, top-1 and top-5 shares, Hill tail exponent.
+-- Concentration of enterprise revenue: Gini, HHI, top-1 and top-5 shares, the leader's lead
+-- over the runner-up, Hill tail exponent.
 -- One ranking serves all of them: ranks only matter through the revenue they point at, so
 -- how ties are ordered changes nothing, and the positive revenues are the top ranks, so the
 -- rank from the top is also the rank among positive revenues.
@@ -30,6 +31,10 @@ concentration AS (
         END AS revenue_gini,
         SUM(POWER(r.revenue / NULLIF(t.total, 0), 2)) AS revenue_hhi,
         MAX(r.revenue) / NULLIF(MAX(t.total), 0) AS top1_revenue_share,
+        MAX(CASE WHEN r.rank_down = 2 THEN r.revenue END) AS second_revenue,
+        CASE WHEN MAX(t.n) >= 2 THEN
+            MAX(r.revenue) / NULLIF(MAX(CASE WHEN r.rank_down = 2 THEN r.revenue END), 0)
+        END AS top1_to_top2_revenue_ratio,
         SUM(CASE WHEN r.rank_down <= 5 THEN r.revenue ELSE 0 END) / NULLIF(MAX(t.total), 0)
             AS top5_revenue_share
     FROM ranked AS r

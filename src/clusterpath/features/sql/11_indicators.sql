@@ -5,12 +5,14 @@ SELECT
     f.year,
     f.ent_rd / NULLIF(f.ent_revenue, 0) AS rd_intensity,
     f.rd_intensity_median,
+    f.ent_rd / NULLIF(f.rd_firm_revenue, 0) AS rd_intensity_of_rd_firms,
     f.n_rd_firms / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS rd_active_share,
     100.0 * f.ent_inventions / NULLIF(f.ent_employees, 0) AS invention_patents_per_100_employees,
     f.ent_inventions / NULLIF(f.ent_patents, 0) AS invention_patent_share,
     s.revenue_gini,
     s.revenue_hhi,
     s.top1_revenue_share,
+    s.top1_to_top2_revenue_ratio,
     s.top5_revenue_share,
     f.n_sme / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS sme_share,
     CASE WHEN f.n_enterprises > 0 THEN s.size_tail_exponent END AS size_tail_exponent,
@@ -58,7 +60,9 @@ SELECT
     CASE WHEN COALESCE(p.ent_employees, 0) = 0 THEN 1 ELSE 0 END
         AS cond_no_previous_employees,
     CASE WHEN f.has_vc_column = 0 THEN 1 ELSE 0 END AS cond_no_vc_column,
-    CASE WHEN f.n_revenue_firms = 0 THEN 1 ELSE 0 END AS cond_no_revenue_firms
+    CASE WHEN f.n_revenue_firms = 0 THEN 1 ELSE 0 END AS cond_no_revenue_firms,
+    CASE WHEN COALESCE(f.rd_firm_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_rd_firms,
+    CASE WHEN COALESCE(s.second_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_second_revenue
 FROM firm_stats AS f
 LEFT JOIN size_stats AS s ON f.cluster_id = s.cluster_id AND f.year = s.year
 LEFT JOIN link_stats AS l ON f.cluster_id = l.cluster_id AND f.year = l.year

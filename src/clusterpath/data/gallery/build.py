@@ -1,0 +1,182 @@
+"""Assemble the gallery extract (four contract tables) and write it with its notes.
+
+``build_tables`` is pure: specs in, frames out. ``write_gallery`` writes CSV with fixed
+formatting (so regenerating gives byte-identical files) into a temporary folder swapped in
+whole, and renders each cluster's note and the gallery README beside the specs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clusterpath.data.gallery.generate import (
+    VALUE_LINKS,
+    Entity,
+    Tie,
+    named_entities,
+    pattern_ties,
+    research_bodies,
+    revenue_scale,
+    synthetic_firms,
+)
+from clusterpath.data.gallery.notes import cluster_note, gallery_readme
+from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
+from clusterpath.storage import atomic_dir, atomic_path
+
+FIRM_COLUMNS = [
+    "firm_id", "year", "cluster_id", "entity_type", "industry_code", "founded_year",
+    "employees", "revenue", "rd_expense", "invention_patents", "utility_patents",
+    "ownership", "hq_outside", "listed", "vc_funding",
+]  # fmt: skip
+WORLD = "gallery"
+
+
+def _firm_rows(entity: Entity, spec: ClusterSpec, rng: np.random.Generator) -> list[dict]:
+    """One row per observed year; later years grow revenue and redraw patents."""
+    rows = []
+    revenue, employees = entity.revenue, entity.employees
+    for year in spec.years:
+        if year not in entity.years:
+            continue
+        if year != spec.years[0]:
+            step = entity.growth + rng.normal(0, 0.08)
+            revenue *= float(np.exp(step))
+            employees *= float(np.exp(0.6 * step))
+        patents = (entity.invention_patents, entity.utility_patents)
+        if year != spec.years[0]:
+            patents = tuple(int(rng.poisson(k * np.exp(entity.growth))) for k in patents)
+        rows.append(
+            {
+                "firm_id": entity.firm_id,
+                "year": year,
+                "cluster_id": entity.cluster_id or "",
+                "entity_type": entity.entity_type,
+                "industry_code": entity.industry_code,
+                "founded_year": entity.founded_year,
+                "employees": round(employees),
+                "revenue": round(revenue, 1),
+                "rd_expense": round(revenue * entity.rd_intensity, 1),
+                "invention_patents": patents[0],
+                "utility_patents": patents[1],
+                "ownership": entity.ownership,
+                "hq_outside": entity.hq_outside,
+                "listed": entity.listed,
+                "vc_funding": round(entity.vc_funding if year == entity.years[0] else 0.0, 1),
+            }
+        )
+    return rows
+
+
+def _link_rows(ties: list[Tie], alive: dict[str, set[int]], spec, rng) -> list[dict]:
+    """A tie is recorded in every year both ends are observed; 92 % survive a year."""
+    rows = []
+    for tie in ties:
+        years = sorted(alive[tie.source_id] & alive[tie.target_id])
+        for k, year in enumerate(years):
+            if k and rng.random() > 0.92:
+                break
+            weight = tie.weight
+            if k and tie.link_type in VALUE_LINKS:
+                weight *= float(rng.lognormal(0.05, 0.15))
+            rows.append(
+                {
+                    "source_id": tie.source_id,
+                    "target_id": tie.target_id,
+                    "year": year,
+                    "link_type": tie.link_type,
+                    "weight": round(max(weight, 1.0), 1),
+                }
+            )
+    return rows
+
+
+def cluster_tables(spec: ClusterSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Firms and links of one cluster, from its own seeded generator."""
+    named = named_entities(spec)
+    scale = revenue_scale(spec, named, spec.seed)
+    rng = np.random.default_rng(spec.seed)
+    firms = synthetic_firms(spec, rng, scale)
+    research = research_bodies(spec, rng)
+    by_key = {e.key: n for e, n in zip(spec.named, named, strict=True)}
+    ties, partners = pattern_ties(spec, rng, by_key, firms, research)
+    ties += [
+        Tie(by_key[d.source].firm_id, by_key[d.target].firm_id, d.link_type, d.weight)
+        for d in spec.links
+    ]
+    entities = named + firms + research + partners
+    rows = [row for e in entities for row in _firm_rows(e, spec, rng)]
+    alive = {e.firm_id: set(e.years) for e in entities}
+    return pd.DataFrame(rows, columns=FIRM_COLUMNS), pd.DataFrame(
+        _link_rows(ties, alive, spec, rng)
+    )
+
+
+def build_tables(specs: tuple[ClusterSpec, ...]) -> dict[str, pd.DataFrame]:
+    """The four contract tables holding every gallery cluster."""
+    firms, links = zip(*(cluster_tables(s) for s in specs), strict=True)
+    clusters = pd.DataFrame(
+        [
+            {
+                "cluster_id": s.cluster_id,
+                "name": s.name,
+                "name_en": s.name_en,
+                "province": s.province,
+                "city": s.city,
+                "domain": s.domain,
+                "world": WORLD,
+            }
+            for s in specs
+        ]
+    )
+    labels = pd.DataFrame(
+        [
+            {"cluster_id": s.cluster_id, "year": y, "path": s.path, "source": "expert"}
+            for s in specs
+            for y in s.years
+        ]
+    )
+    return {
+        "firms": pd.concat(firms, ignore_index=True),
+        "links": pd.concat(links, ignore_index=True),
+        "clusters": clusters,
+        "labels": labels,
+    }
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    text = frame.copy()
+    for column in text.columns:
+        if text[column].dtype == bool:
+            text[column] = text[column].map({True: "true", False: "false"})
+    return text.to_csv(index=False, lineterminator="\n", float_format="%.1f")
+
+
+def write_gallery(folder: Path | None = None) -> dict[str, int]:
+    """Regenerate ``extract/``, each ``<slug>/README.md`` and the gallery README."""
+    folder = folder or gallery_dir()
+    specs = load_specs(folder)
+    tables = build_tables(specs)
+    with atomic_dir(folder / "extract") as tmp:
+        for name, frame in tables.items():
+            (tmp / f"{name}.csv").write_text(_csv(frame), encoding="utf-8")
+    for spec in specs:
+        _write_text(folder / spec.slug / "README.md", cluster_note(spec, tables))
+    _write_text(folder / "README.md", gallery_readme(specs, folder))
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def _write_text(target: Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def main() -> None:  # pragma: no cover - `python -m clusterpath.data.gallery.build`
+    counts = write_gallery()
+    print("wrote data/gallery/extract: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

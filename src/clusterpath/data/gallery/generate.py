@@ -1,0 +1,283 @@
+"""Turn a cluster spec into contract rows: named entities as documented, unnamed firms drawn
+from the declared shape, links following the documented relations and patterns.
+
+Pure computation: specs in, data frames out; one seeded generator per cluster, so a cluster's
+rows do not change when another cluster is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from clusterpath.data.gallery.spec import ClusterSpec, LinkPattern, NamedEntity, SyntheticFirms
+
+VALUE_LINKS = ("supply", "investment")  # weights are money; the others are counts
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity's first-year values and the years it is observed."""
+
+    firm_id: str
+    cluster_id: str | None
+    entity_type: str
+    industry_code: str
+    founded_year: int
+    ownership: str
+    hq_outside: bool
+    listed: bool
+    employees: float
+    revenue: float
+    rd_intensity: float
+    invention_patents: int
+    utility_patents: int
+    growth: float
+    vc_funding: float
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Tie:
+    source_id: str
+    target_id: str
+    link_type: str
+    weight: float
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
+    keys = list(shares)
+    p = np.array([shares[k] for k in keys], dtype=float)
+    return np.array(keys)[rng.choice(len(keys), size=size, p=p / p.sum())]
+
+
+def named_entities(spec: ClusterSpec) -> list[Entity]:
+    return [_named(spec, e) for e in spec.named]
+
+
+# Values a named entity declares that pass into its Entity unchanged.
+COPIED = (
+    "entity_type", "industry_code", "founded_year", "ownership", "hq_outside", "listed",
+    "revenue", "rd_intensity", "invention_patents", "utility_patents", "growth", "vc_funding",
+)  # fmt: skip
+
+
+def _named(spec: ClusterSpec, e: NamedEntity) -> Entity:
+    return Entity(
+        firm_id=f"{spec.cluster_id}-{e.key}",
+        cluster_id=spec.cluster_id if e.inside else None,
+        employees=float(e.employees),
+        years=tuple(y for y in spec.years if y >= e.founded_year),
+        **{name: getattr(e, name) for name in COPIED},
+    )
+
+
+def _lifetimes(rng: np.random.Generator, s: SyntheticFirms, years: tuple[int, ...]):
+    """Founding year and observed years of incumbents and of each later year's entrants."""
+    first = years[0]
+    ages = np.minimum(rng.exponential(s.mean_age, s.count).astype(int) + 1, first - s.oldest)
+    founded = list(first - ages)
+    observed = []
+    for _ in range(s.count):
+        alive = [first]
+        for year in years[1:]:
+            if rng.random() < s.exit_rate:
+                break
+            alive.append(year)
+        observed.append(tuple(alive))
+    for year in years[1:]:
+        entrants = round(s.count * s.entry_rate)
+        founded += [year] * entrants
+        observed += [tuple(y for y in years if y >= year)] * entrants
+    return founded, observed
+
+
+def synthetic_firms(spec: ClusterSpec, rng: np.random.Generator, scale: float) -> list[Entity]:
+    """Unnamed enterprises drawn from the declared shape; revenues times ``scale``."""
+    s = spec.firms
+    founded, observed = _lifetimes(rng, s, spec.years)
+    n = len(founded)
+    divisions = _pick(rng, s.divisions, n)
+    ownership = _pick(rng, s.ownership, n)
+    outside = rng.random(n) < s.hq_outside_share
+    revenue = scale * rng.lognormal(np.log(s.revenue_median), s.revenue_sigma, n)
+    young = np.array(founded) >= spec.years[0] - 5
+    firms = []
+    for i in range(n):
+        intensity = 0.0
+        if rng.random() < s.rd_active_share:
+            intensity = float(min(rng.lognormal(np.log(s.rd_intensity_median), 0.6), 1.5))
+        patents = rng.poisson(revenue[i] * intensity / s.patent_cost)
+        inventions = rng.binomial(patents, s.invention_share)
+        vc = 0.0
+        if young[i] and rng.random() < s.vc_share:
+            vc = float(rng.lognormal(np.log(3000), 0.9))
+        firms.append(
+            Entity(
+                firm_id=f"{spec.cluster_id}-S{i + 1:04d}",
+                cluster_id=spec.cluster_id,
+                entity_type="enterprise",
+                industry_code=str(divisions[i]),
+                founded_year=int(founded[i]),
+                ownership=str(ownership[i]),
+                hq_outside=bool(outside[i] or ownership[i] in ("foreign", "hmt")),
+                listed=False,
+                employees=max(3.0, revenue[i] / s.revenue_per_employee * rng.lognormal(0, 0.4)),
+                revenue=float(revenue[i]),
+                rd_intensity=intensity,
+                invention_patents=int(inventions),
+                utility_patents=int(patents - inventions),
+                growth=float(rng.normal(s.growth, 0.12)),
+                vc_funding=vc,
+                years=observed[i],
+            )
+        )
+    return firms
+
+
+def research_bodies(spec: ClusterSpec, rng: np.random.Generator) -> list[Entity]:
+    """Unnamed research institutes (contract research, testing, public labs)."""
+    bodies = []
+    for i in range(spec.firms.research_bodies):
+        revenue = float(rng.lognormal(np.log(3000), 0.8))
+        bodies.append(
+            Entity(
+                firm_id=f"{spec.cluster_id}-R{i + 1:02d}",
+                cluster_id=spec.cluster_id,
+                entity_type="research_institute",
+                industry_code="73",
+                founded_year=int(rng.integers(max(spec.firms.oldest, 1990), spec.years[0])),
+                ownership="state",
+                hq_outside=False,
+                listed=False,
+                employees=max(10.0, revenue / 40),
+                revenue=revenue,
+                rd_intensity=float(rng.uniform(0.3, 0.7)),
+                invention_patents=int(rng.poisson(4)),
+                utility_patents=int(rng.poisson(2)),
+                growth=0.04,
+                vc_funding=0.0,
+                years=spec.years,
+            )
+        )
+    return bodies
+
+
+def revenue_scale(spec: ClusterSpec, named: list[Entity], rng_seed: int) -> float:
+    """Scale for synthetic revenues so the first-year enterprise revenue meets the documented
+    output (universities and institutes are not counted in an industry's output)."""
+    if spec.total_revenue is None:
+        return 1.0
+    probe = synthetic_firms(spec, np.random.default_rng(rng_seed), 1.0)
+    first = spec.years[0]
+    drawn = sum(e.revenue for e in probe if first in e.years)
+    named_total = sum(
+        e.revenue
+        for e in named
+        if e.cluster_id and e.entity_type == "enterprise" and first in e.years
+    )
+    rest = spec.total_revenue - named_total
+    if rest <= 0:
+        raise ValueError(f"{spec.slug}: named entities exceed the documented total revenue")
+    return rest / drawn
+
+
+def outside_partner(spec: ClusterSpec, rng: np.random.Generator, index: int, of: Entity):
+    """A firm outside every monitored cluster: a parent, customer or supplier of ``of``."""
+    revenue = float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0))
+    return Entity(
+        firm_id=f"{spec.cluster_id}-X{index:04d}",
+        cluster_id=None,
+        entity_type="enterprise",
+        industry_code=of.industry_code,
+        founded_year=int(rng.integers(1980, spec.years[0])),
+        ownership=of.ownership,
+        hq_outside=False,
+        listed=bool(rng.random() < 0.3),
+        employees=max(20.0, revenue / 100),
+        revenue=min(revenue, 5e8),
+        rd_intensity=float(rng.uniform(0.0, 0.05)),
+        invention_patents=int(rng.poisson(3)),
+        utility_patents=int(rng.poisson(5)),
+        growth=0.04,
+        vc_funding=0.0,
+        years=spec.years,
+    )
+
+
+def _value(rng: np.random.Generator, revenue: float, share: float) -> float:
+    return float(max(1.0, revenue * share * rng.lognormal(0, 0.6)))
+
+
+def _tie(rng, link_type: str, a: Entity, b: Entity, share: float) -> Tie:
+    weight = _value(rng, a.revenue, share) if link_type in VALUE_LINKS else 1.0
+    if link_type not in VALUE_LINKS:
+        weight = float(1 + rng.poisson(1.0))
+    return Tie(a.firm_id, b.firm_id, link_type, weight)
+
+
+def pattern_ties(
+    spec: ClusterSpec,
+    rng: np.random.Generator,
+    named: dict[str, Entity],
+    firms: list[Entity],
+    research: list[Entity],
+) -> tuple[list[Tie], list[Entity]]:
+    """Star, research, peer, parent and external ties; returns ties and outside partners."""
+    p: LinkPattern = spec.pattern
+    ties: list[Tie] = []
+    anchors = [named[k] for k in p.anchors]
+    for firm in firms:
+        if anchors and rng.random() < p.anchor_share:
+            anchor = anchors[rng.integers(len(anchors))]
+            ties.append(_tie(rng, "supply", firm, anchor, 0.4))
+    bodies = research + [
+        e for e in named.values() if e.cluster_id and e.entity_type != "enterprise"
+    ]
+    for body in bodies:
+        reach = min(p.research_reach, len(firms))
+        for j in rng.choice(len(firms), size=reach, replace=False):
+            kind = str(_pick(rng, p.research_types, 1)[0])
+            ties.append(_tie(rng, kind, body, firms[j], 0.02))
+    ties += _peer_ties(rng, p, firms)
+    partners: list[Entity] = []
+    for firm in firms:
+        if firm.hq_outside and rng.random() < p.parent_share:
+            parent = outside_partner(spec, rng, len(partners) + 1, firm)
+            partners.append(parent)
+            ties.append(_tie(rng, "investment", parent, firm, 0.3))
+            if rng.random() < 0.5:
+                ties.append(_tie(rng, "tech_transfer", parent, firm, 0.0))
+    for _ in range(round(p.external_per_firm * len(firms))):
+        firm = firms[rng.integers(len(firms))]
+        partner = outside_partner(spec, rng, len(partners) + 1, firm)
+        partners.append(partner)
+        if rng.random() < 0.6:
+            ties.append(_tie(rng, "supply", firm, partner, 0.2))
+        else:
+            ties.append(_tie(rng, "supply", partner, firm, 0.05))
+    return ties, partners
+
+
+def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) -> list[Tie]:
+    """Ties among unnamed firms; a share cross industry divisions by construction."""
+    by_division: dict[str, list[int]] = {}
+    for i, firm in enumerate(firms):
+        by_division.setdefault(firm.industry_code, []).append(i)
+    others = {
+        code: [j for j in range(len(firms)) if firms[j].industry_code != code]
+        for code in by_division
+    }
+    ties = []
+    for _ in range(round(p.peer_per_firm * len(firms))):
+        i = int(rng.integers(len(firms)))
+        code = firms[i].industry_code
+        cross = rng.random() < p.cross_industry and others[code]
+        pool = others[code] if cross else by_division[code]
+        j = int(pool[rng.integers(len(pool))])
+        if j == i:
+            continue
+        kind = str(_pick(rng, p.peer_types, 1)[0])
+        ties.append(_tie(rng, kind, firms[i], firms[j], 0.1))
+    return ties
