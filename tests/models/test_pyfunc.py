@@ -63,7 +63,7 @@ def test_logged_model_answers_like_the_scoring_code(stored, bundle, synthetic, p
         load_catalogue(), load_policy_corpus(), load_reference(), config.holds_back_passages
     )
     X = gappy.reindex(columns=list(bundle["feature_ids"])).reset_index(drop=True)
-    expected = served_answers(X, LoadedModel("", bundle, "", "", "", {}), vocab, config, False)
+    expected = served_answers(X, LoadedModel.of_bundle(bundle), vocab, config, False)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
     assert list(got.columns) == answer_columns(path_codes)
     assert list(got["path"] == "") == [False, True, False, False, False, False]

@@ -85,7 +85,7 @@ class PathModel(mlflow.pyfunc.PythonModel):
         from clusterpath.models.loading import LoadedModel
 
         self.bundle = joblib.load(context.artifacts[BUNDLE])
-        self.model = LoadedModel("", self.bundle, "", "", "", {})
+        self.model = LoadedModel.of_bundle(self.bundle)
         if DECLARATIONS in context.artifacts:
             data = json.loads(Path(context.artifacts[DECLARATIONS]).read_text(encoding="utf-8"))
         else:  # logged before the declarations travelled with the model: the repository's
@@ -143,7 +143,7 @@ def log_path_model(bundle: dict[str, Any], bundle_path: Path, example: pd.DataFr
     declarations_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     X = example.reindex(columns=list(bundle["feature_ids"])).astype("float64").head(3)
     vocab, config = read_declarations(data)
-    answers = served_answers(X, LoadedModel("", bundle, "", "", "", {}), vocab, config)
+    answers = served_answers(X, LoadedModel.of_bundle(bundle), vocab, config)
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(Path(__file__).with_name("served_model.py")),
