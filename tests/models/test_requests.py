@@ -47,6 +47,13 @@ def test_non_numeric_values_are_named_with_their_rows_counted_from_one():
     assert flags.message.startswith("column entry_rate: non-numeric value True in rows 1, 2")
 
 
+def test_a_column_sent_twice_is_named():
+    twice = pd.DataFrame(
+        [[0.1, 0.2, 30]], columns=["rd_intensity", "rd_intensity", "n_enterprises"]
+    )
+    assert _refusal(twice).message == "column rd_intensity sent more than once"
+
+
 def test_empty_and_shapeless_requests_are_refused():
     assert _refusal(pd.DataFrame()).message == "empty request: no rows to score"
     assert _refusal(pd.DataFrame(columns=list(IDS))).message == "empty request: no rows to score"

@@ -63,6 +63,9 @@ def _non_numeric(column: pd.Series) -> list[int]:
 def _problems(frame: pd.DataFrame, feature_ids: Sequence[str]) -> list[str]:
     known = set(feature_ids) | set(IDENTIFIERS)
     unknown = [str(c) for c in frame.columns if c not in known]
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        return [f"column{'s' if len(twice) > 1 else ''} {', '.join(twice)} sent more than once"]
     problems = []
     if unknown:
         problems.append(
