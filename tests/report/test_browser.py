@@ -115,3 +115,33 @@ def test_cluster_page_prints_to_pdf(scores_dir, outputs, tmp_path, chromium):
     assert [p.name for p in pdfs] == [f"{page_stem(*key)}.pdf"]
     assert pdfs[0].read_bytes().startswith(b"%PDF")
     assert pdfs[0].stat().st_size > 20_000
+
+
+def test_index_map_has_one_mark_per_cluster_and_marks_link_to_pages(
+    page, sites, outputs, artifacts
+):
+    scores = outputs.scores
+    latest = scores[scores["year"] == scores["year"].max()]
+    for lang in ("en", "zh"):
+        page.goto((sites[lang] / "index.html").as_uri())
+        chart = page.locator("#map svg.china-map")
+        assert chart.is_visible()
+        box = chart.bounding_box()
+        assert box["width"] > 300 and box["height"] > 300  # drawn, not collapsed
+        assert page.locator("#map svg.china-map path.land").count() == 1
+        marks = page.locator("#map svg.china-map a circle")
+        assert marks.count() == len(latest) == latest["cluster_id"].nunique()
+        titles = page.locator("#map svg.china-map a circle title").all_text_contents()
+        assert sorted(t.split("：" if lang == "zh" else ": ")[0] for t in titles) == sorted(
+            latest["cluster_name"]
+        )
+        summary = page.locator("#map table.provinces tbody tr")
+        assert summary.count() == latest["province"].nunique()
+    page.locator("#map").screenshot(path=artifacts / "index-map-zh.png")
+
+    top = page.locator("#map svg.china-map a").last  # drawn last, so nothing covers it
+    name = top.locator("title").text_content().split("：")[0]
+    top.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith(name)
+    assert page.locator("h1 .year").inner_text() == str(latest["year"].iloc[0])

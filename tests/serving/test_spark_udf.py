@@ -23,10 +23,19 @@ COUNT = "n_research_bodies"
 
 
 def test_result_type_names_every_output_column_in_order():
-    assert (
-        result_type_ddl(["a", "b"]) == "path STRING, p_a DOUBLE, p_b DOUBLE, prediction_set STRING"
+    assert result_type_ddl(["a", "b"]) == (
+        "path STRING, p_a DOUBLE, p_b DOUBLE, prediction_set STRING, "
+        "confidence STRING, flag STRING, flag_reason STRING"
     )
-    assert output_columns(["a", "b"]) == ["path", "p_a", "p_b", "prediction_set"]
+    assert output_columns(["a", "b"]) == [
+        "path",
+        "p_a",
+        "p_b",
+        "prediction_set",
+        "confidence",
+        "flag",
+        "flag_reason",
+    ]
 
 
 def test_result_type_defaults_to_the_reference_paths():
@@ -86,6 +95,9 @@ def test_spark_udf_scores_like_the_local_model(
     assert {types[f"p_{c}"] for c in codes} == {"double"}
     assert list(got["cluster_id"]) == list(gappy_features["cluster_id"])
     assert_same_predictions(got, local_predictions, codes)
+    for column in ("confidence", "flag", "flag_reason"):
+        assert list(got[column]) == list(local_predictions[column])
+    assert "insufficient_data" in set(got["flag"])  # the row without indicators
 
 
 @pytest.mark.spark

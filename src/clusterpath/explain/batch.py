@@ -94,6 +94,48 @@ def _what_ifs(
     )
 
 
+@dataclass(frozen=True)
+class Answers:
+    """The answer for each row, as the scores table and the served model both give it.
+
+    ``pred`` holds path, probabilities, prediction set, runner-up and set size (blank where no
+    recommendation is given), ``flags`` the trust flag and its reason. ``ok`` are the
+    positions of the rows given a recommendation; ``contrib`` and ``drivers`` cover those rows
+    only, and are None when explanations were not asked for.
+    """
+
+    pred: pd.DataFrame
+    flags: pd.DataFrame
+    confidence: np.ndarray
+    ok: np.ndarray
+    contrib: Contributions | None
+    drivers: Drivers | None
+
+
+def answer_rows(
+    X: pd.DataFrame,
+    model: LoadedModel,
+    vocab: Vocabulary,
+    config: ScoringConfig,
+    explain: bool = True,
+) -> Answers:
+    """Path, probabilities, set, trust flag, confidence and (if ``explain``) SHAP drivers of
+    every row of the indicator table ``X``: the one computation behind ``clusterpath score``
+    and the served model's answers, so the two cannot disagree."""
+    flags = trust_flags(
+        X, model.bundle["ranges"], model.feature_ids, config, model.bundle.get("support")
+    )
+    pred = _predictions(model, X, flags)
+    ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
+    level = confidence(pred, flags, config)
+    if not explain:
+        return Answers(pred, flags, level, ok, None, None)
+    position = {c: i for i, c in enumerate(model.classes)}
+    rec = pred["path"].iloc[ok].map(position).to_numpy(int)
+    contrib, explained = _contributions_and_drivers(model, X.iloc[ok], rec, vocab, config)
+    return Answers(pred, flags, level, ok, contrib, explained)
+
+
 def score_table(
     features: pd.DataFrame,
     model: LoadedModel,
@@ -104,33 +146,30 @@ def score_table(
 ) -> ScoredBatch:
     """Everything ``clusterpath score`` writes, for the rows of ``features``."""
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
-    ids, classes = model.feature_ids, model.classes
-    X = features.reindex(columns=list(ids)).astype("float64")
-    flags = trust_flags(X, model.bundle["ranges"], ids, config, model.bundle.get("support"))
-    pred = _predictions(model, X, flags)
+    X = features.reindex(columns=list(model.feature_ids)).astype("float64")
+    answers = answer_rows(X, model, vocab, config)
+    pred, ok, contrib, explained = answers.pred, answers.ok, answers.contrib, answers.drivers
     step("predict")
-    ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
+    step("shap")
     X_ok, keys_ok = X.iloc[ok], features.iloc[ok][KEYS]
-    position = {c: i for i, c in enumerate(classes)}
+    position = {c: i for i, c in enumerate(model.classes)}
     rec = pred["path"].iloc[ok].map(position).to_numpy(int)
     runner = pred["runner_up"].iloc[ok].map(position).to_numpy(int)
-    contrib, explained = _contributions_and_drivers(model, X_ok, rec, vocab, config)
-    step("shap")
     base_rec = contrib.base[np.arange(len(rec)), rec]
     targets = list(pred["runner_up"].iloc[ok])
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
     what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
     step("what-if")
     with _collector_paused():
-        scores = _scores_frame(features, _named(pred, vocab), flags, config, ok, explained.text)
+        scores = _scores_frame(features, _named(pred, vocab), answers, explained.text)
         long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
         parts = RowParts(
-            drivers=_spread(explained.pro, ok, len(scores), list),
-            holds_back=_spread(explained.con, ok, len(scores), list),
-            what_ifs=_spread(what_ifs, ok, len(scores), lambda: None),
-            shap_base=_spread(json_numbers(base_rec), ok, len(scores), lambda: None),
+            drivers=spread(explained.pro, ok, len(scores), list),
+            holds_back=spread(explained.con, ok, len(scores), list),
+            what_ifs=spread(what_ifs, ok, len(scores), lambda: None),
+            shap_base=spread(json_numbers(base_rec), ok, len(scores), lambda: None),
         )
-        records = explanation_records(vocab, scores, classes, parts)
+        records = explanation_records(vocab, scores, model.classes, parts)
     step("explain")
     return ScoredBatch(scores, long, records)
 
@@ -197,18 +236,19 @@ def _named(pred: pd.DataFrame, vocab: Vocabulary) -> pd.DataFrame:
     return pred
 
 
-def _scores_frame(features, pred, flags, config, ok, texts: list[str]) -> pd.DataFrame:
+def _scores_frame(features, pred, answers: Answers, texts: list[str]) -> pd.DataFrame:
     scores = pd.concat(
-        [features[[c for c in KEYS + CLUSTER_COLUMNS if c in features]], pred, flags], axis=1
+        [features[[c for c in KEYS + CLUSTER_COLUMNS if c in features]], pred, answers.flags],
+        axis=1,
     )
-    scores["confidence"] = confidence(pred, flags, config)
+    scores["confidence"] = answers.confidence
     top = np.full(len(scores), "", dtype=object)
-    top[ok] = texts
+    top[answers.ok] = texts
     scores["top_drivers"] = top
     return scores
 
 
-def _spread(values: list, ok: np.ndarray, n_rows: int, blank: Callable[[], object]) -> list:
+def spread(values: list, ok: np.ndarray, n_rows: int, blank: Callable[[], object]) -> list:
     """Values of the explained rows put at their positions ``ok`` among ``n_rows``; every
     other row gets its own ``blank()``."""
     if len(ok) == n_rows:

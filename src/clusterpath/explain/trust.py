@@ -38,16 +38,13 @@ def training_band(entry: Mapping[str, float], config: ScoringConfig) -> tuple[fl
 
 
 def _out_of_band(
-    values: np.ndarray, name: str, band: tuple[float, float] | None, never_missing: bool
+    values: np.ndarray, name: str, band: tuple[float, float] | None
 ) -> dict[int, str]:
     """Row position -> reason, for the rows where ``values`` falls outside the band.
 
     Few rows are out of band, so reasons are written for those rows only.
     """
     reasons: dict[int, str] = {}
-    if never_missing:
-        missing = np.flatnonzero(np.isnan(values)).tolist()
-        reasons.update(dict.fromkeys(missing, f"{name} missing (never missing in training)"))
     if band is None:
         return reasons
     lo, hi = band
@@ -98,14 +95,18 @@ def _unusual_profile(X: pd.DataFrame, support: Mapping) -> dict[int, str]:
     return reasons
 
 
-def _missing(X: pd.DataFrame, ranges: Mapping, feature_ids: Sequence[str]) -> list[dict]:
-    parts = []
-    for fid in feature_ids:
-        if ranges.get(fid, {}).get("missing_share", 1.0) != 0.0:
-            continue
-        missing = np.flatnonzero(pd.to_numeric(X[fid], errors="coerce").isna().to_numpy())
-        parts.append(dict.fromkeys(missing.tolist(), f"{fid} missing (never missing in training)"))
-    return parts
+def _missing(X: pd.DataFrame, ranges: Mapping, feature_ids: Sequence[str]) -> dict[int, str]:
+    """Row position -> one reason naming every indicator it lacks that training never lacked
+    (a row sent with only a few indicators gets one readable reason, not thirty)."""
+    never = [fid for fid in feature_ids if ranges.get(fid, {}).get("missing_share", 1.0) == 0.0]
+    if not never:
+        return {}
+    gaps = X[never].apply(pd.to_numeric, errors="coerce").isna().to_numpy()
+    names = np.asarray(never, dtype=object)
+    return {
+        row: f"{', '.join(names[gaps[row]])} missing (never missing in training)"
+        for row in np.flatnonzero(gaps.any(axis=1)).tolist()
+    }
 
 
 def trust_flags(
@@ -117,16 +118,18 @@ def trust_flags(
 ) -> pd.DataFrame:
     """``flag`` ('' | low_trust | insufficient_data) and ``flag_reason`` for every row of X."""
     if support:
-        parts = [_unusual_profile(X, support), *_missing(X, ranges, feature_ids)]
+        parts = [_unusual_profile(X, support), _missing(X, ranges, feature_ids)]
     else:
         parts = [
-            _out_of_band(
-                pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
-                fid,
-                training_band(ranges.get(fid, {}), config),
-                ranges.get(fid, {}).get("missing_share", 1.0) == 0.0,
-            )
-            for fid in feature_ids
+            *(
+                _out_of_band(
+                    pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
+                    fid,
+                    training_band(ranges.get(fid, {}), config),
+                )
+                for fid in feature_ids
+            ),
+            _missing(X, ranges, feature_ids),
         ]
     reason = join_reasons(parts, len(X))
     flag = np.where(reason != "", LOW_TRUST, "")

@@ -36,6 +36,11 @@ class LoadedModel:
     run_id: str
     metrics: dict[str, float]
 
+    @classmethod
+    def of_bundle(cls, bundle: dict[str, Any]) -> LoadedModel:
+        """A bundle with no registry facts: the served model inside MLflow, or one being logged."""
+        return cls("", bundle, "", "", "", {})
+
     @property
     def feature_ids(self) -> tuple[str, ...]:
         return tuple(self.bundle["feature_ids"])

@@ -3,7 +3,7 @@
 ``mlflow.pyfunc.spark_udf`` needs the model's output declared as a Spark struct: with a plain
 ``"double"`` result type it silently keeps only the first output column. The struct is built
 here from the reference path codes, in the order the model writes its columns, so it cannot
-drift from ``predict_frame``. Spark is imported only when scoring runs.
+drift from the served answer (``explain/served.py``). Spark is imported only when scoring runs.
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from clusterpath.models.pyfunc import probability_column
 PREDICTION = "_clusterpath_prediction"
 
 
+FLAG_COLUMNS = ("confidence", "flag", "flag_reason")
+
+
 def output_columns(path_codes: Sequence[str]) -> list[str]:
-    """The model's output columns in order: ``path``, one ``p_<code>`` each, ``prediction_set``."""
-    return ["path", *(probability_column(code) for code in path_codes), "prediction_set"]
+    """The output columns kept, in order: ``path``, one ``p_<code>`` each, ``prediction_set``,
+    then ``confidence``, ``flag`` and ``flag_reason`` (the drivers are not computed here)."""
+    codes = [probability_column(code) for code in path_codes]
+    return ["path", *codes, "prediction_set", *FLAG_COLUMNS]
 
 
 def result_type_ddl(path_codes: Sequence[str] | None = None) -> str:
@@ -29,11 +34,22 @@ def result_type_ddl(path_codes: Sequence[str] | None = None) -> str:
     """
     codes = load_reference().path_codes if path_codes is None else tuple(path_codes)
     probabilities = [f"{probability_column(code)} DOUBLE" for code in codes]
-    return ", ".join(["path STRING", *probabilities, "prediction_set STRING"])
+    flags = [f"{name} STRING" for name in FLAG_COLUMNS]
+    return ", ".join(["path STRING", *probabilities, "prediction_set STRING", *flags])
+
+
+def model_inputs(metadata) -> list[str]:
+    """The indicator columns the model reads: its ``feature_ids`` metadata (models logged
+    before it existed declared them as an input schema)."""
+    schema = metadata.get_input_schema()
+    if schema is not None:
+        return schema.input_names()
+    return list(metadata.metadata["feature_ids"])
 
 
 def score_spark(features, model_uri: str, path_codes: Sequence[str] | None = None):
-    """``features`` with the model's output columns added (any of the same name replaced).
+    """``features`` with the model's output columns added (any of the same name replaced);
+    the SHAP drivers are switched off (``explain`` false), as a table has no room for them.
 
     The model's declared inputs are sent as one struct of doubles, so each pandas batch keeps
     its column names (the model's inputs are all optional, which ``spark_udf`` cannot map by
@@ -47,9 +63,13 @@ def score_spark(features, model_uri: str, path_codes: Sequence[str] | None = Non
 
     codes = load_reference().path_codes if path_codes is None else tuple(path_codes)
     udf = mlflow.pyfunc.spark_udf(
-        features.sparkSession, model_uri, result_type=result_type_ddl(codes), env_manager="local"
+        features.sparkSession,
+        model_uri,
+        result_type=result_type_ddl(codes),
+        env_manager="local",
+        params={"explain": False},
     )
-    inputs = udf.metadata.get_input_schema().input_names()
+    inputs = model_inputs(udf.metadata)
     missing = [name for name in inputs if name not in features.columns]
     if missing:
         raise ContractError(

@@ -86,7 +86,7 @@ def run_suggest(
     mlflow.set_tracking_uri(resolve_tracking_uri())
     model = mlflow.pyfunc.load_model(model_uri)
     ids = list(load_catalogue().ids)
-    predictions = model.predict(candidates[ids].astype("float64"))
+    predictions = model.predict(candidates[ids].astype("float64"), params={"explain": False})
     ranked = least_certain(pd.concat([candidates[KEY], predictions], axis=1), n)
     if out is not None:
         _write(ranked, out)

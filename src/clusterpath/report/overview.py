@@ -7,13 +7,14 @@ import re
 from clusterpath.explain.units import UNIT_ZH
 from clusterpath.features.catalogue import TRAITS, Indicator
 from clusterpath.report.charts import NEUTRAL, Bar, BarChart, bar_chart
+from clusterpath.report.china_map import map_context
 from clusterpath.report.context import CONFIDENCE_LEVELS, SiteData, percent
 
 BASELINE = re.compile(r"^baseline_(.+)_holdout_macro_f1$")
 
 
 def index_context(site: SiteData) -> dict:
-    """Counts per path, the filter choices and one table row per cluster-year."""
+    """The map, counts per path, the filter choices and one table row per cluster-year."""
     rows = [table_row(site, key, row) for key, row in sorted(site.rows.items(), key=_order)]
     years = sorted({key[1] for key in site.rows})
     return {
@@ -21,6 +22,7 @@ def index_context(site: SiteData) -> dict:
         "n_clusters": len({key[0] for key in site.rows}),
         "n_rows": len(rows),
         "latest": years[-1] if years else None,
+        "map": map_context(site, years[-1]) if years else None,
         "chart": counts_chart(site, years[-1]) if years else None,
         "by_year": counts_by_year(site, years) if len(years) > 1 else None,
         "filters": filters(site, rows, years),

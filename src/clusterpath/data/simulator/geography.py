@@ -22,6 +22,8 @@ class City:
     name_en: str
     weight: float
     clusters: tuple[tuple[str, str], ...]  # (domain code, field name_zh)
+    lon: float  # city centre, degrees east (the report's map places clusters there)
+    lat: float
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ def load_geography(reference: Reference, path: Path | None = None) -> Geography:
             c["name_en"],
             float(c["weight"]),
             tuple((d, f) for d, f in c["clusters"]),
+            float(c["lon"]),
+            float(c["lat"]),
         )
         for c in raw["cities"]
     )
