@@ -199,7 +199,7 @@ def train(
     data: Annotated[Path, typer.Argument(help="Extract folder (with a labels table).")],
     config: Annotated[
         Path | None,
-        typer.Option(help="Training configuration (default data/models/lightgbm.yaml)."),
+        typer.Option(help="Training configuration (default models/lightgbm.yaml)."),
     ] = None,
     features: Annotated[
         Path | None,

@@ -53,7 +53,7 @@ def synthetic() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def write_config(folder: Path, **lightgbm: object) -> Path:
-    """A copy of data/models/lightgbm.yaml with some LightGBM parameters replaced."""
+    """A copy of models/lightgbm.yaml with some LightGBM parameters replaced."""
     raw = yaml.safe_load(default_model_config_path().read_text(encoding="utf-8"))
     raw["lightgbm"].update(lightgbm)
     path = folder / "lightgbm.yaml"

@@ -22,7 +22,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from clusterpath.models.evaluation import Evaluation, macro_f1
-from clusterpath.resources import data_dir
+from clusterpath.resources import checkout_root
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -30,10 +30,7 @@ CHALLENGER = "challenger"
 
 def project_root() -> Path:
     """The repository root when running from a checkout, else the working directory."""
-    data = data_dir()
-    if data.name == "data" and (data.parent / "pyproject.toml").is_file():
-        return data.parent
-    return Path.cwd()
+    return checkout_root() or Path.cwd()
 
 
 def resolve_tracking_uri() -> str:
