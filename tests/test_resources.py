@@ -43,6 +43,7 @@ load_rules(path_codes=reference.path_codes, indicator_ids=catalogue.ids)
 load_geography(reference)
 parts = (load_policy_corpus(), load_worlds(), load_scoring_config(), load_model_config())
 sql = stage_sql()
+card = resources.locate(resources.Declared.MODEL_CARD).read_text(encoding="utf-8")
 print(resources.declarations_root(), resources.checkout_root(), len(sql), len(catalogue.ids))
 """
 

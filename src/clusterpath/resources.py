@@ -24,6 +24,7 @@ class Declared(StrEnum):
     MODEL_CONFIG = "models/lightgbm.yaml"
     RULES = "models/rules.yaml"
     SCORING = "models/scoring.yaml"
+    MODEL_CARD = "models/model_card.md.j2"
     REFERENCE = "data/reference"
     POLICY = "data/policy/passages.yaml"
     WORLDS = "data/simulator/worlds.yaml"
