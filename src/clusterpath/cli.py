@@ -174,12 +174,16 @@ def _run_tracked(job: Callable[[], None]) -> None:
 
     def guarded() -> None:
         from clusterpath.models.loading import ModelUnavailable
+        from clusterpath.models.tracking import ProjectRunElsewhere
 
         try:
             job()
         except ModelUnavailable as err:
             _stderr().print(f"[red]model unavailable[/red]: {escape(str(err))}")
             raise typer.Exit(EXIT_UNREACHABLE) from None
+        except ProjectRunElsewhere as err:
+            _stderr().print(f"[red]bad input[/red]: {escape(str(err))}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except typer.BadParameter as err:
             _stderr().print(f"[red]bad input[/red]: {escape(err.format_message())}")
             raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -3,6 +3,7 @@
 Nothing is configured at import. ``use_tracking`` is called by the command that needs it:
 it honours ``MLFLOW_TRACKING_URI`` and otherwise uses a SQLite store under the repository's
 ``mlruns/`` (MLflow 3's file store is deprecated) with artifacts in ``mlruns/artifacts``.
+Under ``mlflow run`` (``pipelines/MLproject``) the run that command opened is the one used.
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 
 
+class ProjectRunElsewhere(ValueError):
+    """``mlflow run`` opened its run in another experiment than the one asked for."""
+
+
 def project_root() -> Path:
     """The repository root when running from a checkout, else the working directory."""
     return checkout_root() or Path.cwd()
 
 
-def resolve_tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` if set, else ``sqlite:///<repo>/mlruns/mlflow.db``."""
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
+def default_tracking_uri() -> str:
+    """``sqlite:///<repo>/mlruns/mlflow.db``: the store used when nothing else is named."""
     return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
+
+
+def resolve_tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else the default store."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
 def use_tracking_uri(tracking_uri: str | None = None) -> str:
@@ -52,14 +59,19 @@ def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
     """Point MLflow at the store and experiment (created if missing); return the experiment id.
 
     A new experiment on the default local store gets ``artifact_location`` under
-    ``mlruns/artifacts``; on a tracking server the server decides where artifacts go.
+    ``mlruns/artifacts``; on a tracking server the server decides where artifacts go. Under
+    ``mlflow run`` the project's run must already be in ``experiment``.
     """
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     uri = tracking_uri or resolve_tracking_uri()
-    local_default = tracking_uri is None and "MLFLOW_TRACKING_URI" not in os.environ
+    local_default = uri == default_tracking_uri()
     if local_default:
         (project_root() / "mlruns" / "artifacts").mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
+    if os.environ.get("MLFLOW_RUN_ID"):
+        experiment_id = project_experiment(os.environ["MLFLOW_RUN_ID"], experiment, uri)
+        mlflow.set_experiment(experiment_id=experiment_id)
+        return experiment_id
     found = mlflow.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = found.experiment_id
@@ -72,6 +84,29 @@ def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
         experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def project_experiment(run_id: str, experiment: str, tracking_uri: str) -> str:
+    """The id of the experiment holding the run ``mlflow run`` opened; it must be ``experiment``.
+
+    ``mlflow.start_run()`` then resumes that run (it reads ``MLFLOW_RUN_ID``) instead of
+    opening a second one, so a project run records exactly what ``clusterpath train`` does.
+    """
+    client = MlflowClient(tracking_uri)
+    found = client.get_experiment(client.get_run(run_id).info.experiment_id)
+    if found.name != experiment:
+        raise ProjectRunElsewhere(
+            f"mlflow run opened run {run_id} in experiment {found.name!r}, but this command "
+            f"logs to {experiment!r}: run it with --experiment-name {experiment}"
+        )
+    return found.experiment_id
+
+
+def check_project_run(experiment: str, tracking_uri: str | None = None) -> None:
+    """Under ``mlflow run``, fail before any work if its run is in another experiment."""
+    run_id = os.environ.get("MLFLOW_RUN_ID")
+    if run_id:
+        project_experiment(run_id, experiment, tracking_uri or resolve_tracking_uri())
 
 
 def git_commit(folder: Path | None = None) -> str:

@@ -283,6 +283,7 @@ def run_train(
     from clusterpath.models.pyfunc import predict_frame
 
     console = console or Console(quiet=True)
+    tracking.check_project_run(experiment, tracking_uri)
     config_path = Path(config_path or default_model_config_path())
     config = load_model_config(config_path)
     if label_weights:
