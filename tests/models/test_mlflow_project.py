@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import mlflow
 import pytest
@@ -128,6 +129,12 @@ def test_the_project_run_is_the_one_mlflow_run_opened_in_the_clusterpath_experim
     assert project_run.data.tags["mlflow.source.type"] == "PROJECT"
     assert f"Run (ID '{project_run.info.run_id}') succeeded" in output
     assert project_run.info.status == "FINISHED"
+
+
+def test_both_runs_keep_their_artifacts_beside_the_store(runs, store):
+    beside = (Path(store.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
+    for run in runs[0]:
+        assert run.info.artifact_uri.startswith(f"{beside}/clusterpath/"), run.info.artifact_uri
 
 
 def test_the_project_run_records_what_clusterpath_train_records(runs, store):

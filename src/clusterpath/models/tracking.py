@@ -48,6 +48,13 @@ def resolve_tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
 
 
+def local_artifact_root(uri: str) -> Path | None:
+    """``artifacts/`` beside a local SQLite store's file; None for a server or other store."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts"
+
+
 def use_tracking_uri(tracking_uri: str | None = None) -> str:
     """Point MLflow at the store (no experiment needed: for jobs that only load models)."""
     uri = tracking_uri or resolve_tracking_uri()
@@ -58,15 +65,16 @@ def use_tracking_uri(tracking_uri: str | None = None) -> str:
 def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
     """Point MLflow at the store and experiment (created if missing); return the experiment id.
 
-    A new experiment on the default local store gets ``artifact_location`` under
-    ``mlruns/artifacts``; on a tracking server the server decides where artifacts go. Under
-    ``mlflow run`` the project's run must already be in ``experiment``.
+    A new experiment on a local SQLite store keeps its artifacts beside the database (for the
+    default store, ``mlruns/artifacts``), not in MLflow's default ``./mlruns`` of whatever
+    folder the command runs in; on a tracking server the server decides where artifacts go.
+    Under ``mlflow run`` the project's run must already be in ``experiment``.
     """
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     uri = tracking_uri or resolve_tracking_uri()
-    local_default = uri == default_tracking_uri()
-    if local_default:
-        (project_root() / "mlruns" / "artifacts").mkdir(parents=True, exist_ok=True)
+    artifacts = local_artifact_root(uri)
+    if artifacts is not None:
+        artifacts.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     if os.environ.get("MLFLOW_RUN_ID"):
         experiment_id = project_experiment(os.environ["MLFLOW_RUN_ID"], experiment, uri)
@@ -76,11 +84,7 @@ def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
     if found is not None:
         experiment_id = found.experiment_id
     else:
-        location = (
-            (project_root() / "mlruns" / "artifacts" / experiment).as_uri()
-            if local_default
-            else None
-        )
+        location = None if artifacts is None else (artifacts / experiment).as_uri()
         experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
