@@ -99,9 +99,12 @@ def project_experiment(run_id: str, experiment: str, tracking_uri: str) -> str:
     client = MlflowClient(tracking_uri)
     found = client.get_experiment(client.get_run(run_id).info.experiment_id)
     if found.name != experiment:
+        store = default_tracking_uri()
+        elsewhere = "" if tracking_uri == store else f" and MLFLOW_TRACKING_URI={store}"
         raise ProjectRunElsewhere(
-            f"mlflow run opened run {run_id} in experiment {found.name!r}, but this command "
-            f"logs to {experiment!r}: run it with --experiment-name {experiment}"
+            f"mlflow run opened run {run_id} in experiment {found.name!r} of {tracking_uri}, "
+            f"but this command logs to {experiment!r}: run it with --experiment-name "
+            f"{experiment}{elsewhere}"
         )
     return found.experiment_id
 
