@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from clusterpath.resources import Declared, locate
+
 REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "data" / "fixtures" / "tiny"
+TINY = locate(Declared.FIXTURES) / "tiny"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from clusterpath.data.codes import DivisionCodes, NamedCodes, name_key, rewrites
 from clusterpath.data.contract import build_contract
 from clusterpath.data.reference import load_reference
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 REFERENCE = load_reference()
 CONTRACT = build_contract(REFERENCE)
@@ -103,7 +103,7 @@ def test_name_key_ignores_case_blanks_and_width() -> None:
 
 
 def test_a_name_of_two_domains_is_refused(tmp_path: Path) -> None:
-    folder = shutil.copytree(data_dir() / "reference", tmp_path / "reference")
+    folder = shutil.copytree(locate(Declared.REFERENCE), tmp_path / "reference")
     path = folder / "domains.yaml"
     table = yaml.safe_load(path.read_text(encoding="utf-8"))
     table["domains"][1]["aliases"].append("Electronic Information")  # one name, two domains
@@ -114,7 +114,7 @@ def test_a_name_of_two_domains_is_refused(tmp_path: Path) -> None:
 
 
 def test_sections_must_cover_every_division(tmp_path: Path) -> None:
-    folder = shutil.copytree(data_dir() / "reference", tmp_path / "reference")
+    folder = shutil.copytree(locate(Declared.REFERENCE), tmp_path / "reference")
     path = folder / "industries.yaml"
     table = yaml.safe_load(path.read_text(encoding="utf-8"))
     table["sections"][2]["last"] = "42"  # manufacturing ends at 43

@@ -15,8 +15,9 @@ from clusterpath.data.gallery.build import write_gallery
 from clusterpath.data.gallery.spec import ClusterSpec, load_spec, load_specs
 from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
+from clusterpath.resources import Declared, locate
 
-GALLERY = Path(__file__).resolve().parents[1] / "data" / "gallery"
+GALLERY = locate(Declared.GALLERY)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from clusterpath.data.policy import PolicyCorpus, load_policy_corpus
+from clusterpath.resources import Declared, locate
 
 REPO = Path(__file__).resolve().parents[1]
-PASSAGES = REPO / "data" / "policy" / "passages.yaml"
+PASSAGES = locate(Declared.POLICY)
 # The committed copy is what the text tests read, so they run without the shared folder.
 SEED_COPY = REPO / "tests" / "fixtures" / "seed_paper.txt"
 SHARED_SEED = REPO / ".." / "shared" / "seed" / "000_123a0c77fbadff7c.txt"

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from clusterpath.data.errors import ContractError
-from clusterpath.spark.session import SparkFailure
+from clusterpath.spark.session import SparkFailure, SparkMissing
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
@@ -72,6 +72,9 @@ def run_guarded(job: Callable[[], None]) -> None:
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
+    except SparkMissing as err:
+        _stderr().print(f"[red]spark unavailable[/red]: {escape(str(err))}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except SparkFailure as err:
         # the watchdog stays quiet once this line is out (see clusterpath.spark.session)
         _stderr().print(f"[red]spark failed[/red]: {escape(str(err))}")
@@ -139,7 +142,9 @@ def features(
     out: Annotated[Path, typer.Option(help="Output file (.parquet, or .csv).")] = Path(
         "features.parquet"
     ),
-    engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="duckdb (embedded) or spark (needs the spark extra).")
+    ] = "duckdb",
     spark_master: SparkMaster = "local[2]",
     spark_conf: SparkConf = None,
     list_: Annotated[bool, typer.Option("--list", help="Print the indicator catalogue.")] = False,
@@ -206,12 +211,16 @@ def _run_tracked(job: Callable[[], None]) -> None:
 
     def guarded() -> None:
         from clusterpath.models.loading import ModelUnavailable
+        from clusterpath.models.tracking import ProjectRunElsewhere
 
         try:
             job()
         except ModelUnavailable as err:
             _stderr().print(f"[red]model unavailable[/red]: {escape(str(err))}")
             raise typer.Exit(EXIT_UNREACHABLE) from None
+        except ProjectRunElsewhere as err:
+            _stderr().print(f"[red]bad input[/red]: {escape(str(err))}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except typer.BadParameter as err:
             _stderr().print(f"[red]bad input[/red]: {escape(err.format_message())}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -231,7 +240,7 @@ def train(
     data: Annotated[Path, typer.Argument(help="Extract folder (with a labels table).")],
     config: Annotated[
         Path | None,
-        typer.Option(help="Training configuration (default data/models/lightgbm.yaml)."),
+        typer.Option(help="Training configuration (default models/lightgbm.yaml)."),
     ] = None,
     features: Annotated[
         Path | None,
@@ -332,7 +341,11 @@ def score(
         ),
     ] = True,
     engine: Annotated[
-        str, typer.Option(help="duckdb (embedded, one machine) or spark (read and score there).")
+        str,
+        typer.Option(
+            help="duckdb (embedded, one machine) or spark (read and score there; needs the "
+            "spark extra)."
+        ),
     ] = "duckdb",
     spark_master: SparkMaster = "local[2]",
     spark_conf: SparkConf = None,

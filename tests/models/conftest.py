@@ -52,10 +52,13 @@ def synthetic() -> tuple[pd.DataFrame, pd.DataFrame]:
     return synthetic_features(n_clusters=80, seed=3)
 
 
-def write_config(folder: Path, **lightgbm: object) -> Path:
-    """A copy of data/models/lightgbm.yaml with some LightGBM parameters replaced."""
+def write_config(
+    folder: Path, evaluation: dict[str, object] | None = None, **lightgbm: object
+) -> Path:
+    """A copy of models/lightgbm.yaml with some LightGBM and evaluation settings replaced."""
     raw = yaml.safe_load(default_model_config_path().read_text(encoding="utf-8"))
     raw["lightgbm"].update(lightgbm)
+    raw["evaluation"].update(evaluation or {})
     path = folder / "lightgbm.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path

@@ -126,3 +126,40 @@ def test_a_small_training_set_is_warned_about(trained_in_worlds):
     n = result.split.train.groups.nunique()
     warnings = generalisation_warnings(result, config)
     assert any(f"only {n} training clusters (at least 150 advised)" in w for w in warnings)
+
+
+def test_the_model_card_states_the_runs_own_figures(trained_in_worlds):
+    import pandas as pd
+
+    from clusterpath.models.card import card_facts, model_card
+    from clusterpath.pipelines.train import generalisation_warnings
+
+    result, config = trained_in_worlds
+    counts = pd.DataFrame({"source": ["simulated"], "given": [9], "used": [7]})
+    provenance = {"catalogue_version": "9.9", "extract_fingerprint": "f00d"}
+    warnings = generalisation_warnings(result, config)
+    card = model_card(card_facts(result, counts, provenance, warnings, "paths", "r1"))
+    table = result.comparison
+    row = (
+        f"| {LIGHTGBM} | {table.loc[LIGHTGBM, 'cv_macro_f1']:.3f} "
+        f"| {table.loc[LIGHTGBM, 'holdout_macro_f1']:.3f} "
+        f"| {table.loc[LIGHTGBM, 'holdout_ece']:.3f} "
+        f"| {table.loc[LIGHTGBM, 'shift_macro_f1']:.3f} "
+        f"| {table.loc[LIGHTGBM, 'shift_ece']:.3f} |"
+    )
+    assert row in card
+    assert "| simulated | 9 | 7 |" in card
+    assert "catalogue 9.9" in card and "`f00d`" in card and "run `r1`" in card
+    assert f"T = {result.temperature:.3f}" in card
+    assert all(f"- {w}" in card for w in warnings)
+    assert f"{result.split.train.groups.nunique()} training clusters in 4 world(s)" in card
+
+
+def test_the_model_card_template_may_not_name_a_missing_fact():
+    import jinja2
+
+    from clusterpath.models.card import render_card
+
+    assert render_card("{{ a }} and {{ b }}", {"a": 1, "b": "x"}) == "1 and x"
+    with pytest.raises(jinja2.UndefinedError):
+        render_card("{{ a }} and {{ missing }}", {"a": 1})

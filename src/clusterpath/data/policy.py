@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
@@ -96,8 +96,8 @@ def load_policy_corpus(
     Raises ``ValueError`` with a one-line message when a passage id repeats, a passage is empty,
     a field is malformed, or a path's ``policy_passage`` names no passage.
     """
-    path = path or data_dir() / "policy" / "passages.yaml"
-    paths_file = paths_file or data_dir() / "reference" / "paths.yaml"
+    path = path or locate(Declared.POLICY)
+    paths_file = paths_file or locate(Declared.REFERENCE) / "paths.yaml"
     with path.open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
@@ -153,7 +153,7 @@ def _check(ref: Reference) -> None:
 
 def load_reference(folder: Path | None = None) -> Reference:
     """Load and check ``paths.yaml``, ``industries.yaml`` and ``domains.yaml``."""
-    folder = folder or data_dir() / "reference"
+    folder = folder or locate(Declared.REFERENCE)
     ref = Reference(
         paths=tuple(InnovationPath(**p) for p in _read_list(folder / "paths.yaml", "paths")),
         industries=tuple(

@@ -1,4 +1,4 @@
-"""Typed settings of the scoring job (data/models/scoring.yaml)."""
+"""Typed settings of the scoring job (models/scoring.yaml)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
@@ -45,7 +45,7 @@ class ScoringConfig(_Frozen):
 
 
 def default_scoring_config_path() -> Path:
-    return data_dir() / "models" / "scoring.yaml"
+    return locate(Declared.SCORING)
 
 
 def load_scoring_config(path: Path | None = None) -> ScoringConfig:

@@ -1,4 +1,4 @@
-"""The indicator catalogue (data/catalogue/indicators.yaml) as typed, checked objects."""
+"""The indicator catalogue (features/indicators.yaml) as typed, checked objects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 TRAITS = ("1.1.a", "1.1.b", "1.1.c", "1.1.d", "1.1.e")
 
@@ -68,6 +68,6 @@ class Catalogue(BaseModel):
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and check the catalogue file."""
-    path = path or data_dir() / "catalogue" / "indicators.yaml"
+    path = path or locate(Declared.CATALOGUE)
     with path.open(encoding="utf-8") as fh:
         return Catalogue(**yaml.safe_load(fh))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ from clusterpath.data.contract import LINK_TYPES
 from clusterpath.data.reference import Reference
 from clusterpath.features.catalogue import Catalogue
 from clusterpath.features.engines import SqlEngine
+from clusterpath.resources import Declared, locate
 
 FIRM_COLUMNS = [
     "firm_id", "year", "cluster_id", "entity_type", "industry_code", "founded_year",
@@ -37,7 +37,7 @@ OVERFLOW = "too large to represent (check the units of its inputs)"
 
 def stage_sql() -> list[tuple[str, str]]:
     """The SQL files in execution order, as (stage name, query) pairs."""
-    folder = resources.files("clusterpath.features") / "sql"
+    folder = locate(Declared.INDICATOR_SQL)
     files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
     names = [*STAGES, "indicators"]
     if len(files) != len(names):

@@ -2,7 +2,7 @@
 
 - ``majority``: always the most frequent path (DummyClassifier, prior probabilities).
 - ``logistic``: multinomial logistic regression on median-imputed, standardised indicators.
-- ``rules``: the paper's signals read as fixed thresholds (data/models/rules.yaml), not fitted.
+- ``rules``: the paper's signals read as fixed thresholds (models/rules.yaml), not fitted.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed, frozen configuration for training (data/models/lightgbm.yaml, data/models/rules.yaml)."""
+"""Typed, frozen configuration for training (models/lightgbm.yaml, models/rules.yaml)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from clusterpath.data.contract import LABEL_SOURCES
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
@@ -145,11 +145,11 @@ class RulesConfig(_Frozen):
 
 
 def default_model_config_path() -> Path:
-    return data_dir() / "models" / "lightgbm.yaml"
+    return locate(Declared.MODEL_CONFIG)
 
 
 def default_rules_path() -> Path:
-    return data_dir() / "models" / "rules.yaml"
+    return locate(Declared.RULES)
 
 
 def _read_yaml(path: Path) -> dict:

@@ -3,6 +3,7 @@
 Nothing is configured at import. ``use_tracking`` is called by the command that needs it:
 it honours ``MLFLOW_TRACKING_URI`` and otherwise uses a SQLite store under the repository's
 ``mlruns/`` (MLflow 3's file store is deprecated) with artifacts in ``mlruns/artifacts``.
+Under ``mlflow run`` (``pipelines/MLproject``) the run that command opened is the one used.
 """
 
 from __future__ import annotations
@@ -22,26 +23,36 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from clusterpath.models.evaluation import Evaluation, macro_f1
-from clusterpath.resources import data_dir
+from clusterpath.resources import checkout_root
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 
 
+class ProjectRunElsewhere(ValueError):
+    """``mlflow run`` opened its run in another experiment than the one asked for."""
+
+
 def project_root() -> Path:
     """The repository root when running from a checkout, else the working directory."""
-    data = data_dir()
-    if data.name == "data" and (data.parent / "pyproject.toml").is_file():
-        return data.parent
-    return Path.cwd()
+    return checkout_root() or Path.cwd()
+
+
+def default_tracking_uri() -> str:
+    """``sqlite:///<repo>/mlruns/mlflow.db``: the store used when nothing else is named."""
+    return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
 
 
 def resolve_tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` if set, else ``sqlite:///<repo>/mlruns/mlflow.db``."""
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
-    return f"sqlite:///{project_root() / 'mlruns' / 'mlflow.db'}"
+    """``MLFLOW_TRACKING_URI`` if set, else the default store."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()
+
+
+def local_artifact_root(uri: str) -> Path | None:
+    """``artifacts/`` beside a local SQLite store's file; None for a server or other store."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts"
 
 
 def use_tracking_uri(tracking_uri: str | None = None) -> str:
@@ -54,27 +65,55 @@ def use_tracking_uri(tracking_uri: str | None = None) -> str:
 def use_tracking(experiment: str, tracking_uri: str | None = None) -> str:
     """Point MLflow at the store and experiment (created if missing); return the experiment id.
 
-    A new experiment on the default local store gets ``artifact_location`` under
-    ``mlruns/artifacts``; on a tracking server the server decides where artifacts go.
+    A new experiment on a local SQLite store keeps its artifacts beside the database (for the
+    default store, ``mlruns/artifacts``), not in MLflow's default ``./mlruns`` of whatever
+    folder the command runs in; on a tracking server the server decides where artifacts go.
+    Under ``mlflow run`` the project's run must already be in ``experiment``.
     """
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     uri = tracking_uri or resolve_tracking_uri()
-    local_default = tracking_uri is None and "MLFLOW_TRACKING_URI" not in os.environ
-    if local_default:
-        (project_root() / "mlruns" / "artifacts").mkdir(parents=True, exist_ok=True)
+    artifacts = local_artifact_root(uri)
+    if artifacts is not None:
+        artifacts.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
+    if os.environ.get("MLFLOW_RUN_ID"):
+        experiment_id = project_experiment(os.environ["MLFLOW_RUN_ID"], experiment, uri)
+        mlflow.set_experiment(experiment_id=experiment_id)
+        return experiment_id
     found = mlflow.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = found.experiment_id
     else:
-        location = (
-            (project_root() / "mlruns" / "artifacts" / experiment).as_uri()
-            if local_default
-            else None
-        )
+        location = None if artifacts is None else (artifacts / experiment).as_uri()
         experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def project_experiment(run_id: str, experiment: str, tracking_uri: str) -> str:
+    """The id of the experiment holding the run ``mlflow run`` opened; it must be ``experiment``.
+
+    ``mlflow.start_run()`` then resumes that run (it reads ``MLFLOW_RUN_ID``) instead of
+    opening a second one, so a project run records exactly what ``clusterpath train`` does.
+    """
+    client = MlflowClient(tracking_uri)
+    found = client.get_experiment(client.get_run(run_id).info.experiment_id)
+    if found.name != experiment:
+        store = default_tracking_uri()
+        elsewhere = "" if tracking_uri == store else f" and MLFLOW_TRACKING_URI={store}"
+        raise ProjectRunElsewhere(
+            f"mlflow run opened run {run_id} in experiment {found.name!r} of {tracking_uri}, "
+            f"but this command logs to {experiment!r}: run it with --experiment-name "
+            f"{experiment}{elsewhere}"
+        )
+    return found.experiment_id
+
+
+def check_project_run(experiment: str, tracking_uri: str | None = None) -> None:
+    """Under ``mlflow run``, fail before any work if its run is in another experiment."""
+    run_id = os.environ.get("MLFLOW_RUN_ID")
+    if run_id:
+        project_experiment(run_id, experiment, tracking_uri or resolve_tracking_uri())
 
 
 def git_commit(folder: Path | None = None) -> str:

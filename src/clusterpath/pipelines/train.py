@@ -18,6 +18,7 @@ from clusterpath.data.errors import ContractError, Problem
 from clusterpath.data.readers import Extract, load_extract
 from clusterpath.data.reference import load_reference
 from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.card import CARD_FILE, card_facts, metric_cell, model_card
 from clusterpath.models.config import (
     ModelConfig,
     default_model_config_path,
@@ -179,10 +180,6 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _cell(stages: Mapping, stage: str, key: str) -> str:
-    return f"{stages[stage].metrics[key]:.3f}" if stage in stages else "–"
-
-
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
     """The comparison table and the lines that explain it (every ECE is the table's)."""
     table = Table(
@@ -192,7 +189,7 @@ def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame
     for *_, title in SUMMARY_COLUMNS:
         table.add_column(title, justify="right")
     for name, stages in result.evaluations.items():
-        table.add_row(name, *(_cell(stages, st, key) for st, key, _ in SUMMARY_COLUMNS))
+        table.add_row(name, *(metric_cell(stages, st, key) for st, key, _ in SUMMARY_COLUMNS))
     console.print(table)
     used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
     cov = result.holdout_coverage
@@ -286,6 +283,7 @@ def run_train(
     from clusterpath.models.pyfunc import predict_frame
 
     console = console or Console(quiet=True)
+    tracking.check_project_run(experiment, tracking_uri)
     config_path = Path(config_path or default_model_config_path())
     config = load_model_config(config_path)
     if label_weights:
@@ -318,8 +316,11 @@ def run_train(
         result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
         info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
         print_summary(console, result, counts)
-        for warning in generalisation_warnings(result, config):
+        warnings = generalisation_warnings(result, config)
+        for warning in warnings:
             console.print(f"[yellow]warning[/yellow]: {warning}")
+        facts = card_facts(result, counts, provenance, warnings, model_name, run.info.run_id)
+        mlflow.log_text(model_card(facts), CARD_FILE)
         promotion = None
         if register:
             rows = result.split.holdout.take(

@@ -61,6 +61,25 @@ class SparkFailure(RuntimeError):
     """Spark could not finish the work (JVM dead, job aborted, master unreachable)."""
 
 
+class SparkMissing(RuntimeError):
+    """PySpark, an optional extra, is not installed: the command asked for what is not there."""
+
+
+INSTALL_SPARK = "pip install 'clusterpath[spark]' (in a checkout: uv sync --extra spark)"
+
+
+def require_pyspark() -> None:
+    """Say how to install PySpark when it is absent, before any Spark work starts."""
+    try:
+        import pyspark  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("pyspark", "py4j"):
+            raise
+        raise SparkMissing(
+            f"the Spark engine needs PySpark, which is not installed: {INSTALL_SPARK}"
+        ) from None
+
+
 def machine_memory_mib() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
 
@@ -283,6 +302,7 @@ def start_session(
 ) -> GuardedSession:
     """A new SparkSession in a JVM started here (so its output and its death are ours), or
     the active session if this process has one already (tests share one)."""
+    require_pyspark()
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
@@ -138,7 +138,7 @@ class ClusterSpec(_Frozen):
 
 
 def gallery_dir() -> Path:
-    return data_dir() / "gallery"
+    return locate(Declared.GALLERY)
 
 
 def load_spec(path: Path) -> ClusterSpec:

@@ -10,7 +10,7 @@ import numpy as np
 import yaml
 
 from clusterpath.data.reference import Reference
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -47,7 +47,7 @@ class ClusterIdentity:
 
 def load_geography(reference: Reference, path: Path | None = None) -> Geography:
     """Read ``cities.yaml`` and check its domains and fields against ``domains.yaml``."""
-    path = path or data_dir() / "reference" / "cities.yaml"
+    path = path or locate(Declared.REFERENCE) / "cities.yaml"
     with path.open(encoding="utf-8") as fh:
         raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     fields = {d: tuple((zh, en) for zh, en in rows) for d, rows in raw["fields"].items()}

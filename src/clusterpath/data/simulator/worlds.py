@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 RANDOM = "random"
 DRAWN_FIELDS = (  # drawn per cluster inside the world's range
@@ -111,7 +111,7 @@ class World:
 
 
 def default_worlds_path() -> Path:
-    return data_dir() / "simulator" / "worlds.yaml"
+    return locate(Declared.WORLDS)
 
 
 @cache
