@@ -26,6 +26,7 @@ class Declared(StrEnum):
     SCORING = "models/scoring.yaml"
     MODEL_CARD = "models/model_card.md.j2"
     REFERENCE = "data/reference"
+    CHINA_MAP = "data/reference/china_map.json"
     POLICY = "data/policy/passages.yaml"
     WORLDS = "data/simulator/worlds.yaml"
     GALLERY = "data/gallery"

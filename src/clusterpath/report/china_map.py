@@ -19,7 +19,7 @@ from pathlib import Path
 from clusterpath.data.simulator.geography import load_geography
 from clusterpath.report.context import SiteData
 from clusterpath.report.projection import Albers, Frame
-from clusterpath.resources import data_dir
+from clusterpath.resources import Declared, locate
 
 SMALLEST, LARGEST = 3.0, 12.0  # dot radius in map units
 SPIRAL_STEP = 4.2  # spacing of the clusters of one city
@@ -28,7 +28,7 @@ ENTERPRISES = "n_enterprises"
 
 
 def map_data_path() -> Path:
-    return data_dir() / "reference" / "china_map.json"
+    return locate(Declared.CHINA_MAP)
 
 
 @dataclass(frozen=True)
