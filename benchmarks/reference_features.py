@@ -13,6 +13,9 @@ reads an extract of Parquet files and does what the command does, the straightfo
 2. ``reference_features.sql``: all 36 indicators in one DuckDB query over the files, its
    rows fetched into pandas.
 
+DuckDB gets the command's settings (every core, a quarter of the machine's memory, spilling
+beyond it), so the two differ only in how the work is written.
+
 It prints the number of cluster-years. ``benchmarks/bench_features.py`` times it against the
 command; ``tests/features/test_reference_query.py`` holds its indicators to the engine's.
 """
@@ -20,7 +23,6 @@ command; ``tests/features/test_reference_query.py`` holds its indicators to the 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -39,13 +41,12 @@ def reference_sql(folder: Path) -> str:
 
 def reference_features(folder: Path) -> pd.DataFrame:
     """Check the extract as ``clusterpath features`` does, then run the plain query."""
-    import duckdb
-
     from clusterpath.data.contract import build_contract
     from clusterpath.data.errors import ContractError
     from clusterpath.data.reference import load_reference
     from clusterpath.data.sql_checks import link_end_problems, open_parquet_extract, parquet_tables
     from clusterpath.features.compute import industries_frame
+    from clusterpath.features.engines import DuckDBEngine
     from clusterpath.pipelines.features import COLUMNS
 
     folder = Path(folder)
@@ -53,10 +54,9 @@ def reference_features(folder: Path) -> pd.DataFrame:
     tables = parquet_tables(folder, build_contract(reference), COLUMNS)
     if not tables:
         raise SystemExit(f"{folder}: the reference reads Parquet files of the contract's types")
-    con = duckdb.connect(":memory:")
+    engine = DuckDBEngine.for_extracts()  # the command's settings: cores, memory cap, spill
+    con = engine.connection
     try:
-        con.execute(f"SET threads = {os.cpu_count()}")
-        con.execute("SET preserve_insertion_order = false")
         open_parquet_extract(con, tables)
         problems = link_end_problems(con, {t.name: t for t in tables})
         if problems:
@@ -64,7 +64,7 @@ def reference_features(folder: Path) -> pd.DataFrame:
         con.register("industries", industries_frame(reference))
         return con.execute(reference_sql(folder)).df()
     finally:
-        con.close()
+        engine.close()
 
 
 def main() -> None:
