@@ -204,10 +204,10 @@ def report(folder: Path, runs: dict[str, dict]) -> None:
     """Print the table: wall time, peak memory and each approach's time against ours."""
     ours = runs[ENGINE]["seconds"]
     print(f"\nextract: {folder.name}  (date {time.strftime('%Y-%m-%d %H:%M')})")
-    print(f"{'approach':34s} {'wall s':>8s} {'peak GiB':>9s} {'÷ ours':>8s}")
+    print(f"{'approach':40s} {'wall s':>8s} {'peak GiB':>9s} {'÷ ours':>8s}")
     for name, run in runs.items():
         print(
-            f"{name:34s} {run['seconds']:8.1f} {run['peak_gib']:9.2f} {run['seconds'] / ours:8.2f}"
+            f"{name:40s} {run['seconds']:8.1f} {run['peak_gib']:9.2f} {run['seconds'] / ours:8.2f}"
         )
     ratios = runs[REFERENCE]["pair_ratios"]
     print(
