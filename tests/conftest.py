@@ -32,9 +32,24 @@ def edit_csv(folder: Path, table: str, change: Callable[[pd.DataFrame], pd.DataF
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole test run (a cold start costs seconds)."""
-    from clusterpath.features.engines import spark_session
+    from clusterpath.spark.session import start_session
 
-    session = spark_session("local[2]", app_name="clusterpath-tests")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    # Test extracts are tiny: planning, not data, is the cost, and adaptive re-planning of
+    # every stage doubled it here.
+    small = {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "2"}
+    guarded = start_session("local[2]", small, app_name="clusterpath-tests")
+    guarded.spark.sparkContext.setLogLevel("ERROR")
+    yield guarded.spark
+    guarded.stop()
+
+
+@pytest.fixture(scope="session")
+def simulated_parquet(tmp_path_factory) -> Path:
+    """A small simulated extract in Parquet (8 clusters, 2 years), shared by the Spark tests."""
+    from clusterpath.data.simulator import SimulationConfig, write_extract
+
+    folder = tmp_path_factory.mktemp("simulated") / "extract"
+    write_extract(
+        SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3, world="reference"), folder
+    )
+    return folder

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from clusterpath.data.errors import ContractError
+from clusterpath.spark.session import SparkFailure
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
@@ -28,6 +29,17 @@ TRACKING_RETRIES = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
 }
+
+SparkMaster = Annotated[
+    str, typer.Option(help="Spark master URL (with --engine spark), e.g. spark://host:7077.")
+]
+SparkConf = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A Spark setting KEY=VALUE (repeatable), e.g. spark.driver.memory=8g; "
+        "also read from CLUSTERPATH_SPARK_CONF."
+    ),
+]
 
 app = typer.Typer(
     name="clusterpath",
@@ -60,6 +72,10 @@ def run_guarded(job: Callable[[], None]) -> None:
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (typer.Exit, typer.Abort):
         raise
+    except SparkFailure as err:
+        # the watchdog stays quiet once this line is out (see clusterpath.spark.session)
+        _stderr().print(f"[red]spark failed[/red]: {escape(str(err))}")
+        raise typer.Exit(1) from None
     except Exception as exc:
         if os.environ.get("CLUSTERPATH_DEBUG"):
             raise
@@ -117,12 +133,15 @@ def validate(
 
 @app.command()
 def features(
-    data: Annotated[Path | None, typer.Argument(help="Extract folder.")] = None,
+    data: Annotated[
+        str | None, typer.Argument(help="Extract folder (with Spark, also a Hadoop URI).")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Output file (.parquet, or .csv).")] = Path(
         "features.parquet"
     ),
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or spark.")] = "duckdb",
-    spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+    spark_master: SparkMaster = "local[2]",
+    spark_conf: SparkConf = None,
     list_: Annotated[bool, typer.Option("--list", help="Print the indicator catalogue.")] = False,
     show: Annotated[
         str | None, typer.Option("--show", help="Print one indicator of the catalogue whole.")
@@ -144,11 +163,24 @@ def features(
             return
         if data is None:
             raise typer.BadParameter("give an extract folder (or --list)")
-        if engine not in ("duckdb", "spark"):
-            raise typer.BadParameter(f"unknown engine {engine!r}; use duckdb or spark")
-        run_features(data, out, engine, spark_master, Console())
+        spark = _spark_options(engine, spark_master, spark_conf)
+        run_features(data if spark else Path(data), out, engine, Console(), spark)
 
     run_guarded(job)
+
+
+def _spark_options(engine: str, master: str, conf: list[str] | None):
+    """The Spark settings of the command line, or None for the embedded engine."""
+    from clusterpath.spark.session import SparkOptions
+
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"unknown engine {engine!r}; use duckdb or spark")
+    if engine == "duckdb":
+        return None
+    try:
+        return SparkOptions.from_command_line(master, conf or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--spark-conf") from None
 
 
 def _tracking_unreachable(exc: BaseException) -> bool:
@@ -284,7 +316,9 @@ def label(
 
 @app.command()
 def score(
-    data: Annotated[Path, typer.Argument(help="Extract folder to score.")],
+    data: Annotated[
+        str, typer.Argument(help="Extract folder to score (with Spark, also a Hadoop URI).")
+    ],
     out: Annotated[Path, typer.Option(help="Output folder (replaced whole on success).")],
     model: Annotated[str, typer.Option(help="MLflow model URI.")] = "models:/clusterpath@champion",
     features: Annotated[
@@ -297,6 +331,11 @@ def score(
             "--what-if/--no-what-if", help="Search the change that would flip each path."
         ),
     ] = True,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (embedded, one machine) or spark (read and score there).")
+    ] = "duckdb",
+    spark_master: SparkMaster = "local[2]",
+    spark_conf: SparkConf = None,
 ) -> None:
     """Recommend a path for every cluster-year, with SHAP drivers tied to the paper."""
 
@@ -305,7 +344,9 @@ def score(
         from clusterpath.pipelines.score import run_score
 
         use_tracking_uri()
-        run_score(data, model, out, features, what_if=what_if, console=Console())
+        spark = _spark_options(engine, spark_master, spark_conf)
+        folder = data if spark else Path(data)
+        run_score(folder, model, out, features, what_if=what_if, console=Console(), spark=spark)
 
     _run_tracked(job)
 

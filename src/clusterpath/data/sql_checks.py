@@ -1,4 +1,4 @@
-"""The contract's checks as DuckDB SQL over Parquet files, for extracts too large for pandas.
+"""The contract's checks as SQL over the files, for extracts too large for pandas.
 
 ``readers.load_extract`` reads an extract into frames and checks them (``validation.py``).
 A job that computes in DuckDB need not hold a 10-million-row extract in pandas at all: when
@@ -7,11 +7,15 @@ every table is a Parquet file whose columns already have the contract's types,
 runs the same rules there, in the same order and with the same messages (file, column, first
 rows). Anything that needs converting (CSV, Excel, numbers stored as text) goes the pandas
 way. Values written as another code (``codes.py``) are read as that code in the views.
+
+The rules are written once and spoken in two dialects: DuckDB here, and Spark SQL for
+extracts that Spark reads where they lie (``clusterpath.spark.extract``), where ``con`` is
+a thin adapter with the same ``execute`` interface.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +44,31 @@ ROW = "_row"  # 0-based position in the file, for messages
 
 
 @dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL engines in these checks: quoting and two keywords."""
+
+    identifier_quote: str
+    regex_function: str
+    anti_join: str
+    backslash_escapes: bool  # do string literals treat a backslash as an escape?
+
+    def quote(self, name: str) -> str:
+        q = self.identifier_quote
+        return q + name.replace(q, q + q) + q
+
+    def literal(self, text: str) -> str:
+        if self.backslash_escapes:
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + text.replace("'", "''") + "'"
+
+
+DUCKDB = Dialect('"', "regexp_matches", "ANTI JOIN", backslash_escapes=False)
+SPARK = Dialect("`", "regexp", "LEFT ANTI JOIN", backslash_escapes=True)
+NAN = "CAST('NaN' AS DOUBLE)"
+INFINITY = "CAST('Infinity' AS DOUBLE)"
+
+
+@dataclass(frozen=True)
 class ParquetTable:
     """One table as SQL reads it: its file, the contract of the columns read, its view."""
 
@@ -47,6 +76,17 @@ class ParquetTable:
     path: Path
     spec: TableSpec
     present: tuple[str, ...]
+    dialect: Dialect = DUCKDB
+    # the view without row positions, for subqueries where an engine wants no
+    # non-deterministic column (Spark numbers rows with one); the view itself if empty
+    values_view: str = ""
+
+    def quote(self, name: str) -> str:
+        return self.dialect.quote(name)
+
+    @property
+    def values(self) -> str:
+        return self.values_view or self.view
 
     @property
     def file(self) -> str:
@@ -74,6 +114,7 @@ class Rule:
     condition: str
     message: str = ""
     check: str = ""
+    value: str = ""  # what a message quotes, if not the column (e.g. the text as written)
 
 
 def parquet_tables(
@@ -123,23 +164,18 @@ def _fits(col: ColumnSpec, arrow_type) -> bool:
     return pa.types.is_boolean(arrow_type)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _column_sql(col: ColumnSpec, found: dict[str, str]) -> str:
+def column_sql(col: ColumnSpec, dialect: Dialect = DUCKDB, found: dict | None = None) -> str:
     """A column as the frame reader would deliver it: empty text and NaN are missing, and a
     value written as another code (``found``: raw value to code) is read as that code."""
-    name = _quote(col.name)
+    name = dialect.quote(col.name)
     if col.kind == "string":
         value = f"NULLIF({name}, '')"
         if found:
-            cases = " ".join(
-                f"WHEN {_text(raw)} THEN {_text(code)}" for raw, code in found.items()
-            )
+            lit = dialect.literal
+            cases = " ".join(f"WHEN {lit(raw)} THEN {lit(code)}" for raw, code in found.items())
             value = f"CASE {name} {cases} ELSE {value} END"
     elif col.kind == "float":
-        value = f"NULLIF(CAST({name} AS DOUBLE), 'NaN'::DOUBLE)"
+        value = f"NULLIF(CAST({name} AS DOUBLE), {NAN})"
     elif col.kind == "int":
         value = f"CAST({name} AS BIGINT)"
     else:
@@ -147,37 +183,32 @@ def _column_sql(col: ColumnSpec, found: dict[str, str]) -> str:
     return f"{value} AS {name}"
 
 
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _source(table: ParquetTable) -> str:
-    return f"read_parquet({_text(str(table.path))}, file_row_number = true)"
-
-
-def _rewrites(con, table: ParquetTable, col: ColumnSpec) -> dict[str, str]:
+def code_rewrites(con, source: str, col: ColumnSpec, dialect: Dialect = DUCKDB) -> dict:
     """The column's distinct values that read as another code (``codes.rewrites``), which
     costs one scan of the column; none for a column without a code reader."""
     if col.reader is None:
         return {}
-    name = _quote(col.name)
-    values = con.execute(
-        f"SELECT DISTINCT {name} FROM {_source(table)} WHERE {name} IS NOT NULL"
-    ).fetchall()
-    return rewrites(col.reader, (v for (v,) in values))
+    name = dialect.quote(col.name)
+    values = con.execute(f"SELECT DISTINCT {name} FROM {source} WHERE {name} IS NOT NULL")
+    return rewrites(col.reader, (v for (v,) in values.fetchall()))
+
+
+def _source(table: ParquetTable) -> str:
+    return f"read_parquet({DUCKDB.literal(str(table.path))}, file_row_number = true)"
 
 
 def create_views(con, tables: Iterable[ParquetTable]) -> None:
     """One view per table over its file: the columns read, and each row's position."""
     for table in tables:
+        source = _source(table)
         columns = [
-            _column_sql(c, _rewrites(con, table, c))
+            column_sql(c, DUCKDB, code_rewrites(con, source, c))
             for c in table.spec.columns
             if c.name in table.present
         ]
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table.view} AS SELECT {', '.join(columns)}, "
-            f"file_row_number AS {ROW} FROM {_source(table)}"
+            f"file_row_number AS {ROW} FROM {source}"
         )
 
 
@@ -191,7 +222,7 @@ def value_rules(table: ParquetTable) -> list[Rule]:
     for col in table.spec.columns:
         if col.name not in table.present:
             continue
-        name = _quote(col.name)
+        name = table.quote(col.name)
         checks = []
         if not col.nullable:
             checks.append((f"{name} IS NULL", MISSING_VALUE, ""))
@@ -202,7 +233,7 @@ def value_rules(table: ParquetTable) -> list[Rule]:
         if col.le is not None:
             checks.append((f"{name} > {_literal(col.le)}", "", "less_than_or_equal_to"))
         if col.allowed is not None:
-            allowed = ", ".join(_text(a) for a in col.allowed)
+            allowed = ", ".join(table.dialect.literal(a) for a in col.allowed)
             checks.append((f"{name} NOT IN ({allowed})", "", "isin"))
         if col.pattern is not None:
             checks.append((_pattern_condition(table, name, col.pattern), "", "str_matches"))
@@ -212,10 +243,10 @@ def value_rules(table: ParquetTable) -> list[Rule]:
 
 def _pattern_condition(table: ParquetTable, name: str, pattern: str) -> str:
     """Match the pattern against each distinct value once, not against every row."""
-    pattern = pattern.replace("'", "''")
+    dialect = table.dialect
     failing = (
-        f"SELECT v FROM (SELECT DISTINCT {name} AS v FROM {table.view}) AS d "
-        f"WHERE NOT regexp_matches(v, '{pattern}')"
+        f"SELECT v FROM (SELECT DISTINCT {name} AS v FROM {table.values}) AS d "
+        f"WHERE NOT {dialect.regex_function}(v, {dialect.literal(pattern)})"
     )
     return f"{name} IN ({failing})"
 
@@ -223,7 +254,7 @@ def _pattern_condition(table: ParquetTable, name: str, pattern: str) -> str:
 def finite_rules(table: ParquetTable) -> list[Rule]:
     """Infinite numbers, which the frame reader reports before any other value rule."""
     return [
-        Rule(STRUCTURE, c.name, f"isinf({_quote(c.name)})", NOT_FINITE)
+        Rule(STRUCTURE, c.name, f"abs({table.quote(c.name)}) = {INFINITY}", NOT_FINITE)
         for c in table.spec.columns
         if c.kind == "float" and c.name in table.present
     ]
@@ -243,7 +274,7 @@ def cross_rules(table: ParquetTable, tables: dict[str, ParquetTable]) -> list[Ru
                 CROSS,
                 "cluster_id",
                 f"cluster_id IS NOT NULL AND cluster_id NOT IN "
-                f"(SELECT cluster_id FROM {clusters.view} WHERE cluster_id IS NOT NULL)",
+                f"(SELECT cluster_id FROM {clusters.values} WHERE cluster_id IS NOT NULL)",
                 UNKNOWN_CLUSTER,
             )
         )
@@ -288,7 +319,8 @@ def _problem(con, table: ParquetTable, rule: Rule, count: int) -> Problem:
     message = rule.message
     if not message:
         values = con.execute(
-            f"SELECT {_quote(rule.column)} AS v FROM {table.view} WHERE {rule.condition} "
+            f"SELECT {rule.value or table.quote(rule.column)} AS v FROM {table.view} "
+            f"WHERE {rule.condition} "
             f"GROUP BY v ORDER BY MIN({ROW}) LIMIT 3"
         ).df()["v"]
         message = describe_check(rule.check, table.spec.column(rule.column), pd.Series(values))
@@ -300,7 +332,7 @@ def key_problems(con, table: ParquetTable) -> list[Problem]:
     key = table.spec.key
     if not key or not table.has(*key):
         return []
-    columns = ", ".join(_quote(k) for k in key)
+    columns = ", ".join(table.quote(k) for k in key)
     duplicated = f"SELECT {columns} FROM {table.view} GROUP BY {columns} HAVING COUNT(*) > 1"
     if not con.execute(f"SELECT COUNT(*) FROM ({duplicated})").fetchone()[0]:
         return []
@@ -332,7 +364,7 @@ def link_end_problems(con, tables: dict[str, ParquetTable]) -> list[Problem]:
     if not (links.has("source_id", "target_id", "year") and firms.has("firm_id", "year")):
         return []
     ends = f"(SELECT source_id, target_id, year, {ROW} AS pos FROM {links.view})"
-    return unknown_endpoints(con, ends, firms.view, links.file)
+    return unknown_endpoints(con, ends, firms.view, links.file, links.dialect.anti_join)
 
 
 def open_parquet_extract(con, tables: list[ParquetTable]) -> None:
@@ -346,9 +378,26 @@ def open_parquet_extract(con, tables: list[ParquetTable]) -> None:
     are any, which saves a second join of every link; see ``check_link_ends``.
     """
     create_views(con, tables)
+    check_tables(con, tables)
+
+
+def check_tables(
+    con,
+    tables: list[ParquetTable],
+    read_rules: Callable[[ParquetTable], list[Rule]] | None = None,
+) -> None:
+    """The checks of ``open_parquet_extract`` over views that exist already; ``read_rules``
+    adds a table's rules on reading itself (text that did not convert)."""
     by_name = {t.name: t for t in tables}
     counted = [
-        count_rules(con, t, finite_rules(t) + value_rules(t) + cross_rules(t, by_name))
+        count_rules(
+            con,
+            t,
+            (read_rules(t) if read_rules else [])
+            + finite_rules(t)
+            + value_rules(t)
+            + cross_rules(t, by_name),
+        )
         for t in tables
     ]
     problems = [p for c in counted for p in _missing_columns(c.table) + c.problems(con, STRUCTURE)]

@@ -52,6 +52,9 @@ def table_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=key or None, report_duplicates="all", strict=False)
 
 
+NOT_A_NUMBER, NOT_TRUE_FALSE = "not_a_number", "not_true_false"  # text that did not convert
+
+
 def describe_check(check: str, col: ColumnSpec | None, values: pd.Series) -> str:
     """Say in plain words what a failed check (named as pandera names it) found."""
     if check == "not_nullable":
@@ -67,6 +70,10 @@ def describe_check(check: str, col: ColumnSpec | None, values: pd.Series) -> str
     examples = ", ".join(repr(v) for v in pd.unique(values)[:3])
     if check.startswith("isin"):
         return f"unknown value ({examples}); {_known(col, str(values.iloc[0]))}"
+    if check == NOT_A_NUMBER:
+        return f"not a number ({examples})"
+    if check == NOT_TRUE_FALSE:
+        return f"not true/false ({examples})"
     if check.startswith("str_matches"):
         return f"not a GB/T 4754-2017 division, group or class code ({examples})"
     return f"fails {check} ({examples})"
@@ -170,13 +177,15 @@ def _unknown_endpoints(links: pd.DataFrame, firms: pd.DataFrame, file: str) -> l
         con.close()
 
 
-def unknown_endpoints(con, links: str, firms: str, file: str) -> list[Problem]:
+def unknown_endpoints(
+    con, links: str, firms: str, file: str, anti_join: str = "ANTI JOIN"
+) -> list[Problem]:
     """Anti-join the relation ``links`` (source_id, target_id, year, pos: 0-based row) with
     ``firms`` (firm_id, year) on a DuckDB connection; one problem per end with misses."""
     problems = []
     for column in ("source_id", "target_id"):
         missing = con.execute(
-            f"SELECT l.pos FROM {links} AS l ANTI JOIN {firms} AS f "
+            f"SELECT l.pos FROM {links} AS l {anti_join} {firms} AS f "
             f"ON l.{column} = f.firm_id AND l.year = f.year ORDER BY l.pos"
         ).fetchnumpy()["pos"]
         if len(missing):

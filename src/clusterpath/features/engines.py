@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from typing import Protocol
 
@@ -83,46 +82,52 @@ class DuckDBEngine:
 
 
 def spark_session(master: str = "local[2]", app_name: str = "clusterpath"):
-    """Start (or reuse) a Spark session whose Python workers use this interpreter."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    if master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
+    """Start (or reuse) a guarded Spark session (``clusterpath.spark.session``); its workers
+    use this interpreter."""
+    from clusterpath.spark.session import start_session
 
-    return (
-        SparkSession.builder.master(master)
-        .appName(app_name)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
+    return start_session(master, app_name=app_name).spark
 
 
 class SparkEngine:
-    """Apache Spark SQL; stages become temporary views, planned together at the final fetch."""
+    """Apache Spark SQL over tables that Spark already holds (views over the extract's files).
 
-    def __init__(self, session=None, master: str = "local[2]") -> None:
-        self._spark = session or spark_session(master)
-        self._owned = session is None
+    A stage that DuckDB would store as a table is kept by Spark (in memory, spilling to disk)
+    the first time a later stage reads it, so each is computed once; view stages stay plans.
+    Only small reference tables are registered from pandas.
+    """
+
+    def __init__(self, session) -> None:
+        self._spark = session
         self._views: list[str] = []
+        self._kept: list[object] = []
+
+    @property
+    def connection(self):
+        """Spark SQL behind the small ``execute`` interface the contract checks use."""
+        from clusterpath.spark.extract import SparkSql
+
+        return SparkSql(self._spark)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self._spark.createDataFrame(frame).createOrReplaceTempView(name)
         self._views.append(name)
 
     def materialise(self, name: str, sql: str, view: bool = False) -> None:
-        self._spark.sql(sql).createOrReplaceTempView(name)
+        from pyspark import StorageLevel
+
+        frame = self._spark.sql(sql)
+        if not view:
+            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            self._kept.append(frame)
+        frame.createOrReplaceTempView(name)
         self._views.append(name)
 
     def fetch(self, sql: str) -> pd.DataFrame:
         return self._spark.sql(sql).toPandas()
 
     def close(self) -> None:
+        for frame in self._kept:
+            frame.unpersist()
         for name in self._views:
             self._spark.catalog.dropTempView(name)
-        if self._owned:
-            self._spark.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +33,7 @@ from clusterpath.features.compute import (
     prepared_firms_sql,
 )
 from clusterpath.features.engines import DuckDBEngine, SparkEngine, SqlEngine
+from clusterpath.spark.session import SparkOptions
 from clusterpath.storage import write_csv, write_parquet
 
 Engine = Literal["duckdb", "spark"]
@@ -41,40 +43,86 @@ COLUMNS = {"firms": [*FIRM_COLUMNS, "listed"], "links": LINK_COLUMNS}
 
 
 def build_features(
-    folder: Path, engine: Engine = "duckdb", spark_master: str = "local[2]", console=None
+    folder: Path | str,
+    engine: Engine = "duckdb",
+    spark: SparkOptions | None = None,
+    console=None,
 ) -> pd.DataFrame:
     """Read the columns the catalogue needs, compute every indicator, add provenance columns.
 
     On DuckDB, an extract of Parquet files that already hold the contract's types is never
     loaded into pandas: it is checked and computed in SQL over the files, which is what lets
     ten million firm-rows fit in a few GiB. Anything else is read and checked as frames.
+    On Spark, every extract is read, checked and computed where it lies
+    (``clusterpath.spark``); only the indicator table comes back.
     """
+    if engine == "spark":
+        session = (spark or SparkOptions()).start()
+        try:
+            with session.guard():
+                return spark_features(session.spark, str(folder), console).features
+        finally:
+            session.stop()
+    folder = Path(folder)
     reference = load_reference()
     catalogue = load_catalogue()
-    tables = None
-    if engine == "duckdb":
-        tables = parquet_tables(folder, build_contract(reference), COLUMNS)
-    sql_engine = (
-        DuckDBEngine.for_extracts() if engine == "duckdb" else SparkEngine(master=spark_master)
-    )
+    tables = parquet_tables(folder, build_contract(reference), COLUMNS)
+    sql_engine = DuckDBEngine.for_extracts()
     try:
         if tables:
             fingerprint = _register_parquet(sql_engine, tables)
         else:
             fingerprint = _register_frames(sql_engine, folder, reference)
-        with Progress(console=console, transient=True, disable=console is None) as bar:
-            task = bar.add_task(f"indicators ({engine})", total=len(STAGES) + 1)
-            features = compute_registered(
-                catalogue, reference, sql_engine, progress=lambda _stage: bar.advance(task)
-            )
+        features = _compute(sql_engine, catalogue, reference, "duckdb", console)
         if tables:
-            check_link_ends(sql_engine.connection, tables, "link_ends")
-            if features.empty:  # as validation.check_across says of frames
-                firms = next(t for t in tables if t.name == "firms")
-                raise ContractError([Problem(firms.file, NO_MEMBERS, "cluster_id")])
+            _check_after(sql_engine, tables, features)
     finally:
         sql_engine.close()
     return features.assign(extract_fingerprint=fingerprint, catalogue_version=catalogue.version)
+
+
+@dataclass(frozen=True)
+class SparkFeatures:
+    """The indicator table computed on Spark, and the extract's checked tables there."""
+
+    features: pd.DataFrame
+    tables: list[ParquetTable]
+    fingerprint: str
+
+
+def spark_features(spark, location: str, console=None) -> SparkFeatures:
+    """Check and compute on Spark over the extract's files at ``location`` (any Hadoop URI)."""
+    from clusterpath.spark.extract import open_extract
+
+    reference, catalogue = load_reference(), load_catalogue()
+    tables, fingerprint = open_extract(spark, location, build_contract(reference), COLUMNS)
+    engine = SparkEngine(spark)
+    try:
+        _register_checked(engine, tables)
+        features = _compute(engine, catalogue, reference, "spark", console)
+        _check_after(engine, tables, features)
+    finally:
+        engine.close()
+    features = features.assign(
+        extract_fingerprint=fingerprint, catalogue_version=catalogue.version
+    )
+    return SparkFeatures(features, tables, fingerprint)
+
+
+def _compute(engine: SqlEngine, catalogue, reference, name: str, console) -> pd.DataFrame:
+    with Progress(console=console, transient=True, disable=console is None) as bar:
+        task = bar.add_task(f"indicators ({name})", total=len(STAGES) + 1)
+        return compute_registered(
+            catalogue, reference, engine, progress=lambda _stage: bar.advance(task)
+        )
+
+
+def _check_after(engine, tables: list[ParquetTable], features: pd.DataFrame) -> None:
+    """The checks that read the computed stages: link ends, and a cluster with members."""
+    check_link_ends(engine.connection, tables, "link_ends")
+    firms = next(t for t in tables if t.name == "firms")
+    if features.empty:  # as validation.check_across says of frames
+        raise ContractError([Problem(firms.file, NO_MEMBERS, "cluster_id")])
 
 
 def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> str:
@@ -88,12 +136,17 @@ def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> s
 def _register_parquet(engine: DuckDBEngine, tables: list[ParquetTable]) -> str:
     """Check the Parquet files in SQL and give the engine views over them (no copies)."""
     open_parquet_extract(engine.connection, tables)
+    _register_checked(engine, tables)
+    return fingerprint_files(t.path for t in tables)
+
+
+def _register_checked(engine: SqlEngine, tables: list[ParquetTable]) -> None:
+    """``firms`` and ``links`` as views over the checked tables."""
     firms, links = (next(t for t in tables if t.name == n) for n in ("firms", "links"))
     engine.materialise(
         "firms", prepared_firms_sql(firms.view, list(firms.present), ROW), view=True
     )
     engine.materialise("links", f"SELECT {', '.join(LINK_COLUMNS)} FROM {links.view}", view=True)
-    return fingerprint_files(t.path for t in tables)
 
 
 def write_features(features: pd.DataFrame, out: Path) -> None:
@@ -111,10 +164,14 @@ def write_features(features: pd.DataFrame, out: Path) -> None:
 
 
 def run_features(
-    folder: Path, out: Path, engine: Engine, spark_master: str, console: Console
+    folder: Path | str,
+    out: Path,
+    engine: Engine,
+    console: Console,
+    spark: SparkOptions | None = None,
 ) -> None:
     """Compute and write the indicator table, then say what was written."""
-    features = build_features(folder, engine, spark_master, console)
+    features = build_features(folder, engine, spark, console)
     write_features(features, out)
     undefined = int((features["undefined_reasons"] != "{}").sum())
     console.print(

@@ -26,6 +26,7 @@ from clusterpath.explain.settings import ScoringConfig, load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.loading import LoadedModel, check_catalogue, load_path_model
 from clusterpath.pipelines.inputs import load_features
+from clusterpath.spark.session import SparkOptions
 from clusterpath.storage import atomic_dir
 
 OUTPUTS = ("scores.parquet", "scores.csv", "explanations.parquet", "explanations.json")
@@ -153,15 +154,20 @@ def summary_line(scores: pd.DataFrame) -> str:
 
 
 def run_score(
-    folder: Path,
+    folder: Path | str,
     model_uri: str,
     out: Path,
     features_file: Path | None = None,
     config: ScoringConfig | None = None,
     what_if: bool = True,
     console: Console | None = None,
+    spark: SparkOptions | None = None,
 ) -> ScoredBatch:
-    """Score, explain and write; see ``clusterpath score --help``."""
+    """Score, explain and write; see ``clusterpath score --help``.
+
+    With ``spark``, the extract is read, checked and turned into indicators on Spark and
+    the rows are scored there too (``clusterpath.spark.scoring``); the outputs are the same.
+    """
     console = console or Console(quiet=True)
     config = config or load_scoring_config()
     check_out_dir(out)
@@ -169,17 +175,33 @@ def run_score(
     vocab = Vocabulary(
         catalogue, load_policy_corpus(), load_reference(), config.holds_back_passages
     )
-    clusters, fingerprint = cluster_table(folder)
-    model = load_path_model(model_uri)
-    check_catalogue(model, catalogue.ids, catalogue.version)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("scoring", total=5)
-        features = every_cluster_year(load_features(folder, features_file, fingerprint), clusters)
-        bar.advance(task)
-        features = features.merge(clusters, on="cluster_id", how="left")
-        batch = score_table(
-            features, model, vocab, config, what_if, step=lambda _s: bar.advance(task)
+    session = spark.start() if spark else None
+    try:
+        if session is None:
+            clusters, fingerprint = cluster_table(Path(folder))
+            computed = None
+        else:
+            with session.guard():
+                clusters, fingerprint, computed = spark_inputs(
+                    session.spark, str(folder), features_file is None
+                )
+        model = load_path_model(model_uri)
+        check_catalogue(model, catalogue.ids, catalogue.version)
+        if computed is None:
+            computed = load_features(Path(folder), features_file, fingerprint)
+        features = every_cluster_year(computed, clusters).merge(
+            clusters, on="cluster_id", how="left"
         )
+        if session is None:
+            batch = _score_here(features, model, vocab, config, what_if, console)
+        else:
+            from clusterpath.spark.scoring import score_on_spark
+
+            with session.guard():
+                batch = score_on_spark(session.spark, features, model, vocab, config, what_if)
+    finally:
+        if session is not None:
+            session.stop()
     stamp(batch, model, fingerprint, catalogue.version)
     write_outputs(batch, explanations_document(batch, model, vocab), out)
     console.print(summary_line(batch.scores))
@@ -188,3 +210,35 @@ def run_score(
         f"(model {escape(model.name)} v{model.version})"
     )
     return batch
+
+
+def _score_here(features, model, vocab, config, what_if, console) -> ScoredBatch:
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scoring", total=4)
+        return score_table(
+            features, model, vocab, config, what_if, step=lambda _s: bar.advance(task)
+        )
+
+
+def spark_inputs(
+    spark, location: str, compute: bool
+) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    """On Spark: the extract checked, its clusters (small: one row each), its fingerprint
+    and, if ``compute``, its indicator table."""
+    from clusterpath.data.contract import build_contract
+    from clusterpath.data.readers import TEXT
+    from clusterpath.pipelines.features import spark_features
+    from clusterpath.spark.extract import open_extract
+
+    if compute:
+        computed = spark_features(spark, location)
+        tables, fingerprint, features = computed.tables, computed.fingerprint, computed.features
+    else:
+        contract = build_contract(load_reference())
+        tables, fingerprint = open_extract(spark, location, contract, CLUSTER_COLUMNS)
+        features = None
+    view = next(t for t in tables if t.name == "clusters").view
+    clusters = spark.sql(
+        f"SELECT cluster_id, name AS cluster_name, province, domain FROM {view}"
+    ).toPandas()
+    return clusters.astype(TEXT), fingerprint, features

@@ -1,0 +1,395 @@
+"""An extract read by Spark where it lies, and checked there against the contract.
+
+Each table (``firms.parquet`` or ``firms.csv``: a file, or a folder of part files as Spark
+writes them) is read with ``spark.read`` from any location Hadoop can open (a local path,
+``hdfs://``, ``s3a://``...). CSV text is UTF-8 or GB18030, told apart from the first bytes of
+the file as the embedded reader would; Excel workbooks are refused with a message saying
+how to convert them. Nothing comes back to the driver but counts and, when a rule fails,
+the first few rows and values for the message.
+
+The checks are those of ``data/sql_checks.py`` spoken in Spark's dialect, raising the same
+``ContractError``. What the DuckDB path leaves to pandas (CSV text, a Parquet column stored
+with another type) is converted here in SQL by the reader's rules: blanks around CSV cells
+dropped, numbers parsed, true/false words, with the reader's messages when text does not
+convert.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from clusterpath.data.contract import ColumnSpec, Contract
+from clusterpath.data.errors import Problem
+from clusterpath.data.files import UTF16_BOMS, locate_tables
+from clusterpath.data.readers import FALSE_WORDS, TRUE_WORDS, fingerprint_files
+from clusterpath.data.sql_checks import (
+    ROW,
+    SPARK,
+    STRUCTURE,
+    ParquetTable,
+    Rule,
+    check_tables,
+    code_rewrites,
+    column_sql,
+)
+from clusterpath.data.validation import NOT_A_NUMBER, NOT_TRUE_FALSE
+
+TEXT_PREFIX = "_text_"  # a converted column's text as written, for messages
+SNIFF_BYTES = 1 << 16  # how much of a CSV file decides its encoding
+SPARK_FORMATS = (".parquet", ".csv")
+MONO = "_mono"
+PARTITION_BITS = 33  # monotonically_increasing_id: partition index above, position below
+
+
+class SparkSql:
+    """The slice of a DuckDB connection the checks use, answered by Spark SQL."""
+
+    def __init__(self, spark) -> None:
+        self.spark = spark
+
+    def execute(self, sql: str) -> SparkResult:
+        return SparkResult(self.spark.sql(sql))
+
+
+@dataclass(frozen=True)
+class SparkResult:
+    frame: object
+
+    def fetchone(self) -> tuple:
+        row = self.frame.first()
+        return tuple(row) if row is not None else None
+
+    def df(self) -> pd.DataFrame:
+        return self.frame.toPandas()
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self.frame.collect()]
+
+    def fetchnumpy(self) -> dict:
+        frame = self.df()
+        return {c: frame[c].to_numpy() for c in frame.columns}
+
+
+class HadoopPath:
+    """A file or folder as Hadoop's FileSystem sees it, with the few ``Path`` methods that
+    ``locate_tables`` uses; a table may be a folder of part files."""
+
+    def __init__(self, spark, uri: str) -> None:
+        self.spark, self.uri = spark, uri
+        jvm = spark.sparkContext._jvm
+        self._path = jvm.org.apache.hadoop.fs.Path(uri)
+        self._fs = self._path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+    def __truediv__(self, name: str) -> HadoopPath:
+        return HadoopPath(self.spark, self.uri.rstrip("/") + "/" + name)
+
+    def __str__(self) -> str:
+        return self.uri
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.uri.rstrip("/")).name
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    def is_dir(self) -> bool:
+        return bool(
+            self._fs.exists(self._path) and self._fs.getFileStatus(self._path).isDirectory()
+        )
+
+    def is_file(self) -> bool:
+        return bool(self._fs.exists(self._path))
+
+    def children(self) -> list[HadoopPath]:
+        """The entries of this folder, by name."""
+        return sorted(
+            (
+                HadoopPath(self.spark, str(s.getPath().toString()))
+                for s in self._fs.listStatus(self._path)
+            ),
+            key=lambda p: p.name,
+        )
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        """The first bytes of this file, or of the first part file of this folder."""
+        first = (
+            self
+            if not self.is_dir()
+            else next((p for p in self.children() if not p.name.startswith(("_", "."))), None)
+        )
+        if first is None:
+            return b""
+        stream = first._fs.open(first._path)
+        try:
+            return bytes(stream.readNBytes(size))
+        finally:
+            stream.close()
+
+    def local_folder(self) -> Path | None:
+        """The local folder behind this location, if it is one on this machine."""
+        if self._path.toUri().getScheme() not in (None, "file") or not self.is_dir():
+            return None
+        return Path(self._path.toUri().getPath())
+
+    def local(self) -> Path | None:
+        """The local file behind this location, if it is one plain file on this machine."""
+        if self._path.toUri().getScheme() not in (None, "file") or self.is_dir():
+            return None
+        return Path(self._path.toUri().getPath())
+
+    def statuses(self) -> list[tuple[str, int, int]]:
+        """(name, length, modification time) of every file under this location."""
+        files = self._fs.listFiles(self._path, True)
+        found = []
+        while files.hasNext():
+            status = files.next()
+            found.append(
+                (str(status.getPath().getName()), status.getLen(), status.getModificationTime())
+            )
+        return sorted(found)
+
+
+def fingerprint(locations: list[HadoopPath]) -> str:
+    """The content hash the embedded job gives plain local files; elsewhere (HDFS, object
+    stores, folders of parts) a hash of each file's name, length and modification time,
+    since reading a cluster's whole extract back to the driver is what Spark is to avoid."""
+    local = [loc.local() for loc in locations]
+    if all(path is not None for path in local):
+        return fingerprint_files(local)
+    digest = hashlib.sha256()
+    for loc in sorted(locations, key=lambda loc: loc.name):
+        digest.update(repr((loc.name, loc.statuses())).encode())
+    return digest.hexdigest()[:16]
+
+
+def _kind_fits(kind: str, data_type) -> bool:
+    from pyspark.sql import types as T
+
+    if kind == "string":
+        return isinstance(data_type, T.StringType)
+    if kind == "int":
+        return isinstance(data_type, T.IntegralType)
+    if kind == "float":
+        return isinstance(data_type, T.NumericType)
+    return isinstance(data_type, T.BooleanType)
+
+
+def csv_encoding(head: bytes) -> str | None:
+    """UTF-8 if the file's first bytes decode strictly as UTF-8 (a character cut at the end
+    aside), GB18030 otherwise, None for UTF-16; the embedded reader's choice, made on a
+    sample because the file may be far larger than the driver."""
+    if head.startswith(UTF16_BOMS):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return "GB18030"
+    return "UTF-8"
+
+
+def locate(spark, location: str, contract: Contract) -> tuple[dict, list[Problem]]:
+    """Each table's location (a file or a folder of parts) and CSV encoding. A local folder
+    is searched as the embedded reader searches it; a Hadoop URI is listed through Hadoop."""
+    root = HadoopPath(spark, location)
+    local = root.local_folder()
+    if local is not None:
+        sources, problems = locate_tables(local, contract)
+        places = {
+            name: (s.label, None if s.sheet else HadoopPath(spark, s.path.resolve().as_uri()))
+            for name, s in sources.items()
+        }
+    else:
+        places, problems = _listed(root, contract)
+    found = {}
+    for name, (label, place) in places.items():
+        if place is None or place.suffix.lower() not in SPARK_FORMATS:
+            problems.append(Problem(label, EXCEL_REFUSED))
+        elif place.suffix.lower() == ".parquet":
+            found[name] = (place, None)
+        elif (encoding := csv_encoding(place.head())) is None:
+            problems.append(
+                Problem(label, "not UTF-8 or GB18030 text (UTF-16: save as CSV UTF-8)")
+            )
+        else:
+            found[name] = (place, encoding)
+    return found, problems
+
+
+EXCEL_REFUSED = (
+    "an Excel workbook: --engine spark reads Parquet and CSV; save the sheet as CSV "
+    "(UTF-8 or GB18030) or Parquet, or use the embedded engine"
+)
+
+
+def _listed(root: HadoopPath, contract: Contract) -> tuple[dict, list[Problem]]:
+    """Tables of a folder that Hadoop lists: ``<table>.parquet`` or ``.csv`` (a file or a
+    folder of parts), or an Excel file named after a table, which is refused."""
+    if not root.is_dir():
+        return {}, [Problem(str(root), "extract folder not found")]
+    names = {t.name for t in contract.tables}
+    found: dict[str, list[HadoopPath]] = {}
+    for child in root.children():
+        stem = PurePosixPath(child.name).stem.lower()
+        if stem in names and child.suffix.lower() in (*SPARK_FORMATS, ".xlsx"):
+            found.setdefault(stem, []).append(child)
+    places, problems = {}, []
+    for spec in contract.tables:
+        hits = found.get(spec.name, [])
+        if len(hits) > 1:
+            both = " and ".join(h.name for h in hits)
+            problems.append(Problem(str(root), f"ambiguous table {spec.name}: both {both}"))
+        elif hits:
+            xlsx = hits[0].suffix.lower() == ".xlsx"
+            places[spec.name] = (hits[0].name, None if xlsx else hits[0])
+        elif spec.required:
+            where = f"{spec.name}.parquet or {spec.name}.csv"
+            problems.append(Problem(str(root), f"missing table {spec.name} ({where})"))
+    return places, problems
+
+
+def read_table(spark, location: HadoopPath, encoding: str | None):
+    """The table's rows as written: Parquet with its stored types, CSV as text (blanks around
+    cells dropped, as the frame reader does), the header's byte-order mark removed."""
+    if location.suffix.lower() == ".parquet":
+        return spark.read.parquet(location.uri)
+    frame = (
+        spark.read.option("header", True)
+        .option("escape", '"')
+        .option("encoding", encoding)
+        .option("ignoreLeadingWhiteSpace", True)
+        .option("ignoreTrailingWhiteSpace", True)
+        .csv(location.uri)
+    )
+    return frame.toDF(*(c.lstrip("\ufeff") for c in frame.columns))
+
+
+def with_positions(frame):
+    """Add ``_row``: each row's 0-based position in the file, reading order across parts.
+
+    ``monotonically_increasing_id`` numbers rows within each partition; one pass counts the
+    rows of each partition and the offsets make the numbers consecutive, so they fit an INT
+    and name rows as an analyst counts them."""
+    from pyspark.sql import functions as F
+
+    frame = frame.withColumn(MONO, F.monotonically_increasing_id())
+    part = F.shiftright(F.col(MONO), PARTITION_BITS)
+    counts = dict(frame.groupBy(part.alias("p")).count().collect())
+    offsets, total = [], 0
+    for index in range(max(counts, default=-1) + 1):
+        offsets.append(total)
+        total += counts.get(index, 0)
+    within = F.col(MONO) - F.shiftleft(part, PARTITION_BITS)
+    offset = F.element_at(F.array(*(F.lit(o) for o in offsets or [0])), (part + 1).cast("int"))
+    return frame.withColumn(ROW, (offset + within).cast("long")).drop(MONO)
+
+
+def _text_sql(col: ColumnSpec, source: str) -> str:
+    """A column held as text, converted to the contract's kind by the reader's rules."""
+    words = SPARK.literal
+    if col.kind == "bool":
+        lowered = f"lower(trim({source}))"
+        true = ", ".join(words(w) for w in sorted(TRUE_WORDS))
+        false = ", ".join(words(w) for w in sorted(FALSE_WORDS))
+        return (
+            f"CASE WHEN {lowered} IN ({true}) THEN TRUE WHEN {lowered} IN ({false}) THEN FALSE END"
+        )
+    number = f"TRY_CAST({source} AS DOUBLE)"
+    if col.kind == "int":
+        return f"CASE WHEN {number} % 1 = 0 THEN TRY_CAST({number} AS BIGINT) END"
+    return number
+
+
+def conversion_rules(table: ParquetTable, converted: tuple[str, ...]) -> list[Rule]:
+    """Text that is not a number, a whole number or a true/false word, as the reader says."""
+    rules = []
+    for name in converted:
+        col = table.spec.column(name)
+        text = SPARK.quote(TEXT_PREFIX + name)
+        if col.kind == "bool":
+            failing = f"{text} IS NOT NULL AND {SPARK.quote(name)} IS NULL"
+            rules.append(Rule(STRUCTURE, name, failing, check=NOT_TRUE_FALSE, value=text))
+            continue
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        failing = f"{text} IS NOT NULL AND ({number} IS NULL OR isnan({number}))"
+        rules.append(Rule(STRUCTURE, name, failing, check=NOT_A_NUMBER, value=text))
+        if col.kind == "int":
+            rules.append(Rule(STRUCTURE, name, f"{number} % 1 <> 0", "not a whole number"))
+    return rules
+
+
+@dataclass(frozen=True)
+class SparkTable:
+    """A table's checked view and which of its columns were converted from text."""
+
+    table: ParquetTable
+    location: HadoopPath
+    converted: tuple[str, ...]
+
+
+def open_table(spark, name: str, location: HadoopPath, encoding: str | None, spec) -> SparkTable:
+    """Create ``checked_<name>``: the columns read, typed as the contract says, and ``_row``;
+    and ``values_<name>``, the same without ``_row``, for subqueries (Spark refuses a
+    non-deterministic plan inside an aggregate's subquery)."""
+    raw = read_table(spark, location, encoding)
+    types = {f.name: f.dataType for f in raw.schema.fields}
+    columns = [c for c in spec.columns if c.name in types]
+    converted = tuple(c.name for c in columns if not _kind_fits(c.kind, types[c.name]))
+    raw.select(*(c.name for c in columns)).createOrReplaceTempView(f"raw_{name}")
+    typed = []
+    for col in columns:
+        quoted = SPARK.quote(col.name)
+        if col.name in converted:
+            text = f"CAST({quoted} AS STRING)"
+            typed += [f"{text} AS {SPARK.quote(TEXT_PREFIX + col.name)}"]
+            typed += [f"{_text_sql(col, text)} AS {quoted}"]
+        else:
+            typed.append(quoted)
+    typed_sql = f"SELECT {', '.join(typed)} FROM raw_{name}"
+    spark.sql(typed_sql).createOrReplaceTempView(f"typed_{name}")
+    table = ParquetTable(
+        name,
+        PurePosixPath(location.name),
+        spec,
+        tuple(c.name for c in columns),
+        SPARK,
+        values_view=f"values_{name}",
+    )
+    texts = [SPARK.quote(TEXT_PREFIX + c) for c in converted]
+    con = SparkSql(spark)
+    source = f"typed_{name}"
+    checked = [column_sql(c, SPARK, code_rewrites(con, source, c, SPARK)) for c in columns]
+    checked += texts
+    values = spark.sql(f"SELECT {', '.join(checked)} FROM typed_{name}")
+    values.createOrReplaceTempView(table.values)
+    with_positions(values).createOrReplaceTempView(table.view)
+    return SparkTable(table, location, converted)
+
+
+def open_extract(
+    spark, location: str, contract: Contract, columns: dict[str, list[str]]
+) -> tuple[list[ParquetTable], str]:
+    """Give every table of the extract at ``location`` a checked view and run the contract's
+    checks; return the tables and the extract's fingerprint. Raises ContractError."""
+    from clusterpath.data.errors import ContractError
+    from clusterpath.data.readers import narrow_spec
+
+    files, problems = locate(spark, location, contract)
+    if problems:
+        raise ContractError(problems)
+    opened = {
+        name: open_table(
+            spark, name, place, encoding, narrow_spec(contract.table(name), columns.get(name))
+        )
+        for name, (place, encoding) in files.items()
+    }
+    converted = {name: t.converted for name, t in opened.items()}
+    tables = [t.table for t in opened.values()]
+    check_tables(SparkSql(spark), tables, lambda t: conversion_rules(t, converted[t.name]))
+    return tables, fingerprint([t.location for t in opened.values()])

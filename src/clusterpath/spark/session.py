@@ -1,0 +1,318 @@
+"""A Spark session that cannot hang the command that started it.
+
+pyspark talks to a JVM over sockets. When that JVM dies (out of memory, killed), a Python
+thread waiting on one of those sockets may wait forever. So the JVM is started here with
+``-XX:+ExitOnOutOfMemoryError`` (an exhausted heap ends the JVM instead of leaving it
+half-alive), and a watchdog thread waits on the JVM's process: if it ends while the session
+is in use, the command ends too, with one line naming the cause, within seconds.
+
+The JVM's own output (log4j lines, Java stack traces) goes to a log file rather than the
+user's terminal; ``CLUSTERPATH_SPARK_LOG`` names that file, or ``-`` to show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+LOG_ENV = "CLUSTERPATH_SPARK_LOG"
+CONF_ENV = "CLUSTERPATH_SPARK_CONF"  # key=value pairs separated by blanks
+EXIT_SPARK_FAILED = 1
+GRACE_SECONDS = 5.0  # time the main thread gets to report a dead JVM itself
+JAVA_OPTIONS = "-XX:+ExitOnOutOfMemoryError"
+FIXED = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.ui.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.log.level": "WARN",
+    # Spark 4 reads CSV only in a few Unicode charsets unless told to accept Java's own,
+    # and GB18030 is how spreadsheets in China save text
+    "spark.sql.legacy.javaCharsets": "true",
+}
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """Where Spark runs and the settings the user gave (``--spark-master``, ``--spark-conf``)."""
+
+    master: str = "local[2]"
+    conf: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_command_line(cls, master: str, pairs: Sequence[str]) -> SparkOptions:
+        return cls(master, tuple(parse_conf(pairs, "--spark-conf").items()))
+
+    def start(self) -> GuardedSession:
+        return start_session(self.master, dict(self.conf))
+
+
+class SparkFailure(RuntimeError):
+    """Spark could not finish the work (JVM dead, job aborted, master unreachable)."""
+
+
+def machine_memory_mib() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
+def default_conf(master: str) -> dict[str, str]:
+    """Settings a new user should not have to know: a heap sized for this machine (a quarter
+    of its memory, as the embedded engine's cap; in local mode the executors live in the
+    driver's JVM), shuffles sized for the cores, and quiet logs."""
+    quarter = max(1024, machine_memory_mib() // 4)
+    conf = {
+        **FIXED,
+        "spark.driver.memory": f"{quarter}m",
+        "spark.sql.shuffle.partitions": str(4 * max(2, os.cpu_count() or 2)),
+        "spark.driver.extraJavaOptions": JAVA_OPTIONS,
+        "spark.executor.extraJavaOptions": JAVA_OPTIONS,
+    }
+    if not master.startswith("local"):
+        conf["spark.executor.memory"] = f"{quarter}m"
+    return conf
+
+
+def parse_conf(pairs: Sequence[str], source: str) -> dict[str, str]:
+    """``key=value`` items into a dict; a malformed item is a ValueError naming ``source``."""
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().startswith("spark."):
+            raise ValueError(f"{source}: expected spark.KEY=VALUE, got {pair!r}")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def session_conf(master: str, overrides: Mapping[str, str] = ()) -> dict[str, str]:
+    """Defaults, then ``CLUSTERPATH_SPARK_CONF``, then the command line's ``--spark-conf``.
+
+    Java options are added to, not replaced, so the out-of-memory exit always holds."""
+    conf = default_conf(master)
+    layers = [parse_conf(os.environ.get(CONF_ENV, "").split(), CONF_ENV), dict(overrides)]
+    for layer in layers:
+        for key, value in layer.items():
+            if key.endswith("extraJavaOptions") and JAVA_OPTIONS not in value:
+                value = f"{value} {JAVA_OPTIONS}".strip()
+            conf[key] = value
+    return conf
+
+
+def check_master_reachable(master: str, timeout: float = 5.0) -> None:
+    """Fail in seconds on a standalone master nobody answers at (Spark itself retries for a
+    minute before giving up)."""
+    if not master.startswith("spark://"):
+        return
+    for hostport in master[len("spark://") :].split(","):
+        parsed = urlparse(f"spark://{hostport}")
+        try:
+            with socket.create_connection((parsed.hostname, parsed.port or 7077), timeout):
+                return
+        except OSError:
+            continue
+    raise SparkFailure(f"Spark master {master} is unreachable")
+
+
+@dataclass
+class Watchdog:
+    """Waits on the JVM's process; ends this Python process if the JVM dies while in use."""
+
+    process: object
+    log: Path | None
+    stopping: threading.Event = field(default_factory=threading.Event)
+    reported: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        watcher = threading.Thread(target=self._watch, name="spark-watchdog", daemon=True)
+        watcher.start()
+
+    def _watch(self) -> None:
+        code = self.process.wait()
+        if self.stopping.is_set():
+            return
+        if self.reported.wait(GRACE_SECONDS) or self.stopping.is_set():
+            # the main thread said it; give it a moment to exit on its own
+            if self.stopping.wait(GRACE_SECONDS):
+                return
+        else:
+            sys.stderr.write(f"error: {jvm_death(code, self.log)}\n")
+            sys.stderr.flush()
+        os._exit(EXIT_SPARK_FAILED)
+
+    @property
+    def dead(self) -> bool:
+        return self.process.poll() is not None
+
+
+def jvm_death(code: int | None, log: Path | None) -> str:
+    """One line on why the JVM ended, from the last Java error its log names."""
+    cause = last_java_error(log)
+    text = f"Spark's JVM ended (exit code {code})"
+    if cause:
+        text += f": {cause}"
+    if "OutOfMemoryError" in (cause or ""):
+        text += "; give it more memory, e.g. --spark-conf spark.driver.memory=8g"
+    if log is not None:
+        text += f" (log: {log})"
+    return text
+
+
+JAVA_ERROR = re.compile(r"(java\.lang\.\w*(?:Error|Exception)[^\n]*)")
+
+
+def last_java_error(log: Path | None) -> str:
+    if log is None or not log.is_file():
+        return ""
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - 200_000))
+        tail = fh.read().decode("utf-8", errors="replace")
+    found = JAVA_ERROR.findall(tail)
+    oom = [f for f in found if "OutOfMemoryError" in f]
+    return (oom or found or [""])[-1].strip()[:200]
+
+
+@dataclass
+class GuardedSession:
+    """A SparkSession with its JVM's watchdog and log; ``guard()`` turns failures into
+    ``SparkFailure`` with one readable line."""
+
+    spark: object
+    watchdog: Watchdog | None
+    log: Path | None
+    owned: bool = True
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        from clusterpath.data.errors import ContractError
+
+        try:
+            yield
+        except (ContractError, SparkFailure, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise self.failure(exc) from None
+
+    def failure(self, exc: BaseException) -> SparkFailure:
+        if self.watchdog is not None:
+            if self.watchdog.dead or _looks_disconnected(exc):
+                self.watchdog.process.wait(timeout=GRACE_SECONDS) if not self.watchdog.dead else 0
+            if self.watchdog.dead:
+                self.watchdog.reported.set()
+                return SparkFailure(jvm_death(self.watchdog.process.poll(), self.log))
+        return SparkFailure(f"Spark failed: {first_line(exc)}")
+
+    def stop(self) -> None:
+        if not self.owned:
+            return
+        if self.watchdog is not None:
+            self.watchdog.stopping.set()
+            if self.watchdog.dead:
+                return
+        self.spark.stop()
+        if self.log is not None and self.log.name.startswith("clusterpath-spark-"):
+            self.log.unlink(missing_ok=True)
+
+
+def _looks_disconnected(exc: BaseException) -> bool:
+    name = type(exc).__name__
+    return "Network" in name or isinstance(exc, (ConnectionError, EOFError, OSError))
+
+
+PYTHON_ERROR = re.compile(r"^[\w.]*(?:Error|Exception|Failure|Interrupt)\b.*$")
+
+
+def first_line(exc: BaseException) -> str:
+    """The part of a Spark error a user can act on: for a failed Python task, the error its
+    traceback ends with; otherwise the first non-empty line."""
+    text = str(exc)
+    java = getattr(exc, "java_exception", None)
+    if java is not None and text.startswith("An error occurred while calling"):
+        with suppress(Exception):  # the Java error itself, unless the JVM is gone
+            text = str(java.toString())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(line.startswith("Traceback (most recent call last)") for line in lines):
+        raised = [line for line in lines if PYTHON_ERROR.match(line)]
+        if raised:
+            return raised[-1][:300]
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _log_target() -> tuple[Path | None, dict]:
+    wanted = os.environ.get(LOG_ENV, "")
+    if wanted == "-":
+        return None, {}
+    if wanted:
+        path = Path(wanted)
+    else:
+        fd, name = tempfile.mkstemp(prefix="clusterpath-spark-", suffix=".log")
+        os.close(fd)
+        path = Path(name)
+    handle = path.open("ab")
+    return path, {"stdout": handle, "stderr": handle}
+
+
+def _quiet_python_loggers() -> None:
+    """pyspark logs each failed query as JSON on stderr; the command reports it in one line."""
+    if os.environ.get(LOG_ENV) == "-":
+        return
+    for name in ("SQLQueryContextLogger", "pyspark", "py4j"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _worker_environment(master: str) -> None:
+    """Workers must run this interpreter (it has pyarrow and the project); stay on loopback."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def start_session(
+    master: str = "local[2]",
+    conf: Mapping[str, str] = (),
+    app_name: str = "clusterpath",
+) -> GuardedSession:
+    """A new SparkSession in a JVM started here (so its output and its death are ours), or
+    the active session if this process has one already (tests share one)."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+
+    _worker_environment(master)
+    _quiet_python_loggers()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return GuardedSession(active, None, None, owned=False)
+    check_master_reachable(master)
+    settings = session_conf(master, conf)
+    spark_conf = SparkConf().setMaster(master).setAppName(app_name).setAll(settings.items())
+    log, popen = _log_target()
+    try:
+        from pyspark.java_gateway import launch_gateway
+
+        gateway = SparkContext._gateway or launch_gateway(spark_conf, popen_kwargs=popen)
+        watchdog = None
+        if getattr(gateway, "proc", None) is not None:
+            watchdog = Watchdog(gateway.proc, log)
+            watchdog.start()
+        context = SparkContext(conf=spark_conf, gateway=gateway)
+    except Exception as exc:
+        raise SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log)) from None
+    finally:
+        if popen:
+            popen["stdout"].close()
+    return GuardedSession(SparkSession(context), watchdog, log)
+
+
+def _log_hint(log: Path | None) -> str:
+    cause = last_java_error(log)
+    hint = f" ({cause})" if cause else ""
+    return hint + (f" (log: {log})" if log else "")

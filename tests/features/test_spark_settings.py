@@ -1,0 +1,51 @@
+"""Spark settings: defaults sized for the machine, the environment, then the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterpath.spark.session import (
+    CONF_ENV,
+    JAVA_OPTIONS,
+    first_line,
+    machine_memory_mib,
+    parse_conf,
+    session_conf,
+)
+
+
+def test_driver_heap_is_a_quarter_of_the_machine():
+    conf = session_conf("local[2]")
+    assert conf["spark.driver.memory"] == f"{max(1024, machine_memory_mib() // 4)}m"
+    assert "spark.executor.memory" not in conf  # local mode: executors share the driver's JVM
+    assert session_conf("spark://h:7077")["spark.executor.memory"] == conf["spark.driver.memory"]
+
+
+def test_command_line_beats_environment_beats_defaults(monkeypatch):
+    monkeypatch.setenv(CONF_ENV, "spark.driver.memory=3g spark.sql.shuffle.partitions=7")
+    conf = session_conf("local[2]", {"spark.driver.memory": "5g"})
+    assert conf["spark.driver.memory"] == "5g"
+    assert conf["spark.sql.shuffle.partitions"] == "7"
+
+
+def test_java_options_keep_the_out_of_memory_exit(monkeypatch):
+    monkeypatch.delenv(CONF_ENV, raising=False)
+    conf = session_conf("local[2]", {"spark.driver.extraJavaOptions": "-Dx=1"})
+    assert conf["spark.driver.extraJavaOptions"] == f"-Dx=1 {JAVA_OPTIONS}"
+
+
+@pytest.mark.parametrize("pair", ["driver.memory=1g", "spark.driver.memory", "=1"])
+def test_malformed_settings_are_named(pair):
+    with pytest.raises(ValueError, match=r"--spark-conf: expected spark\.KEY=VALUE"):
+        parse_conf([pair], "--spark-conf")
+
+
+def test_a_python_task_error_is_reported_by_its_last_line():
+    text = (
+        "An exception was thrown from the Python worker:\nTraceback (most recent call last):\n"
+        "  File \"x.py\", line 1, in f\nAttributeError: 'list' object has no attribute 'rows'\n"
+    )
+    assert (
+        first_line(RuntimeError(text)) == "AttributeError: 'list' object has no attribute 'rows'"
+    )
+    assert first_line(RuntimeError("\n  job aborted\nmore")) == "job aborted"
