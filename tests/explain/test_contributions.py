@@ -8,8 +8,8 @@ import pytest
 import shap
 
 from clusterpath.explain.contributions import (
-    concat_contributions,
     contributions_in_chunks,
+    empty_contributions,
     tree_contributions,
 )
 from clusterpath.models.pipeline import lightgbm_step
@@ -89,9 +89,10 @@ def test_chunks_join_back_into_the_whole(small_model):
     pipeline, features, classes, ids = small_model
     rows = features.head(25)
     whole = tree_contributions(pipeline, rows, classes, ids)
-    chunks = list(contributions_in_chunks(pipeline, rows, classes, ids, 7))
+    joined = empty_contributions(len(rows), classes, ids)
+    chunks = list(contributions_in_chunks(pipeline, rows, classes, ids, 7, into=joined))
     assert [len(c.values) for c in chunks] == [7, 7, 7, 4]
-    joined = concat_contributions(chunks)
+    np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), whole.values)
     np.testing.assert_array_equal(joined.values, whole.values)
     np.testing.assert_array_equal(joined.base, whole.base)
     assert (joined.classes, joined.feature_ids) == (whole.classes, whole.feature_ids)

@@ -6,9 +6,10 @@ written from pandera's failure cases so they name the file, column and rows in p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from clusterpath.data.codes import NamedCodes
 from clusterpath.data.contract import ColumnSpec, Contract, TableSpec
@@ -25,8 +26,20 @@ from clusterpath.data.errors import (
     rows_of,
 )
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+
+def _pandera():
+    """pandera, imported on first use: it takes about 0.4 s to import (it loads pyspark when
+    that is installed), and a Parquet extract checked in SQL never needs it."""
+    import pandera.pandas
+
+    return pandera.pandas
+
 
 def _checks(col: ColumnSpec) -> list[pa.Check]:
+    pa = _pandera()
     checks = []
     if col.ge is not None:
         checks.append(pa.Check.ge(col.ge))
@@ -43,6 +56,7 @@ def _checks(col: ColumnSpec) -> list[pa.Check]:
 
 def table_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
     """Build the pandera schema of one table, for the columns that were read."""
+    pa = _pandera()
     columns = {
         c.name: pa.Column(checks=_checks(c), nullable=c.nullable, required=False)
         for c in spec.columns
@@ -95,7 +109,7 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> list[Probl
     schema = table_schema(spec, list(frame.columns))
     try:
         schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
+    except _pandera().errors.SchemaErrors as err:
         return _problems_from(err.failure_cases, spec, file)
     return []
 

@@ -17,8 +17,8 @@ import pandas as pd
 
 from clusterpath.explain.contributions import (
     Contributions,
-    concat_contributions,
     contributions_in_chunks,
+    empty_contributions,
 )
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
@@ -197,16 +197,19 @@ def _contributions_and_drivers(
     """TreeSHAP of every row and the drivers of its recommended path, a chunk at a time:
     each chunk's drivers are written while the booster explains the next chunk."""
     estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
-    parts, text, pro, con = [], [], [], []
+    contrib = empty_contributions(len(X), model.classes, model.feature_ids)
+    chunks = contributions_in_chunks(
+        estimator, X, model.classes, model.feature_ids, rows, into=contrib
+    )
+    text, pro, con = [], [], []
     with _collector_paused():
-        for part in contributions_in_chunks(estimator, X, model.classes, model.feature_ids, rows):
+        for part in chunks:
             at = slice(len(text), len(text) + len(part.values))
             chunk = _drivers(part, rec[at], X.iloc[at], vocab, config)
-            parts.append(part)
             text += chunk.text
             pro += chunk.pro
             con += chunk.con
-    return concat_contributions(parts), Drivers(text, pro, con)
+    return contrib, Drivers(text, pro, con)
 
 
 @contextmanager

@@ -39,30 +39,54 @@ class Contributions:
         )
 
 
+def empty_contributions(
+    n_rows: int, classes: Sequence[str], feature_ids: Sequence[str]
+) -> Contributions:
+    """Zero contributions for ``n_rows`` rows, to be filled in place (a path the booster
+    never learned keeps its zeros)."""
+    k, f = len(classes), len(feature_ids)
+    return Contributions(
+        np.zeros((n_rows, k, f)), np.zeros((n_rows, k)), tuple(classes), tuple(feature_ids)
+    )
+
+
+def _fill(estimator, matrix: np.ndarray, out: Contributions) -> Contributions:
+    """TreeSHAP of the rows of ``matrix`` (features in ``out.feature_ids`` order) written
+    into ``out``, whose rows they are; returns ``out``."""
+    if len(matrix) == 0:  # e.g. every row flagged insufficient_data: LightGBM refuses 0 rows
+        return out
+    model = lightgbm_step(estimator)
+    n_features = len(out.feature_ids)
+    flat = np.asarray(model.booster_.predict(matrix, pred_contrib=True), dtype=float)
+    blocks = flat.reshape(len(matrix), len(model.classes_), n_features + 1)
+    position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
+    for i, code in enumerate(out.classes):
+        if code in position:
+            out.values[:, i, :] = blocks[:, position[code], :n_features]
+            out.base[:, i] = blocks[:, position[code], n_features]
+    return out
+
+
+def _matrix(X: pd.DataFrame, feature_ids: Sequence[str]) -> np.ndarray:
+    """The indicator columns as one row-major float array, the layout LightGBM reads."""
+    return np.ascontiguousarray(X.reindex(columns=list(feature_ids)).astype("float64").to_numpy())
+
+
 def tree_contributions(
     estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str]
 ) -> Contributions:
     """TreeSHAP of the fitted pipeline's LightGBM on ``X``, paths in ``classes`` order."""
-    model = lightgbm_step(estimator)
-    frame = X.reindex(columns=list(feature_ids)).astype("float64")
-    n_features = len(feature_ids)
-    if frame.empty:  # e.g. every row flagged insufficient_data: LightGBM refuses 0 rows
-        empty = np.zeros((0, len(classes), n_features))
-        return Contributions(empty, empty[:, :, 0], tuple(classes), tuple(feature_ids))
-    flat = np.asarray(model.booster_.predict(frame, pred_contrib=True), dtype=float)
-    blocks = flat.reshape(len(frame), len(model.classes_), n_features + 1)
-    position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
-    values = np.zeros((len(frame), len(classes), n_features))
-    base = np.zeros((len(frame), len(classes)))
-    for i, code in enumerate(classes):
-        if code in position:
-            values[:, i, :] = blocks[:, position[code], :n_features]
-            base[:, i] = blocks[:, position[code], n_features]
-    return Contributions(values, base, tuple(classes), tuple(feature_ids))
+    out = empty_contributions(len(X), classes, feature_ids)
+    return _fill(estimator, _matrix(X, feature_ids), out)
 
 
 def contributions_in_chunks(
-    estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str], rows: int
+    estimator,
+    X: pd.DataFrame,
+    classes: Sequence[str],
+    feature_ids: Sequence[str],
+    rows: int,
+    into: Contributions | None = None,
 ) -> Iterator[Contributions]:
     """``tree_contributions`` of ``X`` for ``rows`` rows at a time, in order; one chunk ahead.
 
@@ -70,11 +94,17 @@ def contributions_in_chunks(
     are computed in a worker thread while the caller turns the current chunk into Python
     records. On two cores that hides most of the record building behind the booster. Each
     row's contributions do not depend on the other rows, so chunking changes no value.
+    Given ``into`` (``empty_contributions`` of ``len(X)`` rows), each chunk is written in
+    place there and the chunks are views of it, so nothing has to be joined afterwards.
     """
+    matrix = _matrix(X, feature_ids)  # once: each chunk is a view, not a copy
+    out = into if into is not None else empty_contributions(len(X), classes, feature_ids)
     starts = list(range(0, len(X), rows)) or [0]
 
     def chunk(start: int) -> Contributions:
-        return tree_contributions(estimator, X.iloc[start : start + rows], classes, feature_ids)
+        at = slice(start, start + rows)
+        part = Contributions(out.values[at], out.base[at], out.classes, out.feature_ids)
+        return _fill(estimator, matrix[at], part)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="treeshap") as pool:
         pending = pool.submit(chunk, starts[0])
@@ -82,14 +112,3 @@ def contributions_in_chunks(
             ready, pending = pending.result(), pool.submit(chunk, start)
             yield ready
         yield pending.result()
-
-
-def concat_contributions(parts: Sequence[Contributions]) -> Contributions:
-    """Chunks of rows (as from ``contributions_in_chunks``) joined back into one."""
-    first = parts[0]
-    return Contributions(
-        np.concatenate([p.values for p in parts]),
-        np.concatenate([p.base for p in parts]),
-        first.classes,
-        first.feature_ids,
-    )

@@ -68,11 +68,18 @@ def ranked_drivers(
 
 
 def drivers_text(ranked: RankedDrivers) -> list[str]:
-    """Per row, the compact one-cell form for the scores table: ``rd_intensity +0.840; ...``."""
+    """Per row, the compact one-cell form for the scores table: ``rd_intensity +0.840; ...``.
+
+    Each indicator's id is put into its format once, so every driver is one C-level
+    ``str.format`` call (no Python frame per driver): this runs for every row of a batch.
+    """
     feature, _, shap, counts = ranked.flat()
-    ids = ranked.feature_ids
-    parts = [f"{ids[j]} {s:+.3f}" for j, s in zip(feature.tolist(), shap.tolist(), strict=True)]
-    return ["; ".join(row) for row in split_rows(parts, counts)]
+    formats = np.asarray(
+        [f"{fid.replace('{', '{{').replace('}', '}}')} {{:+.3f}}" for fid in ranked.feature_ids],
+        dtype=object,
+    )
+    parts = list(map(str.format, formats[feature].tolist(), shap.tolist()))
+    return list(map("; ".join, split_rows(parts, counts)))
 
 
 def long_form(
@@ -85,28 +92,37 @@ def long_form(
 
     Rows come out already ordered by cluster-year, then role, then catalogue feature order,
     so no sort is needed; repeated strings are categoricals (cheap in memory and Parquet).
+    The table has a row per SHAP value (7 million for 100,000 cluster-years), so each column
+    is written once, in its final type: codes in the categoricals' own integer width, value
+    and SHAP filled into one float block that becomes the frame's without a copy.
     """
     n, f, r = len(keys), len(contrib.feature_ids), len(roles)
     values = X.reindex(columns=list(contrib.feature_ids)).to_numpy(float)
-    shap = np.stack([path_shap(contrib, idx) for idx in roles.values()], axis=1)
-    path_codes = np.stack(list(roles.values()), axis=1)
+    numbers = np.empty((2, n * r * f))  # value, shap: one block, filled in place
+    numbers[0].reshape(n, r, f)[:] = values[:, None, :]
+    by_role = numbers[1].reshape(n, r, f)
+    for i, path_index in enumerate(roles.values()):
+        by_role[:, i, :] = path_shap(contrib, path_index)
+    frame = pd.DataFrame(numbers.T, columns=["value", "shap"], copy=False)
     cluster = pd.Categorical(keys["cluster_id"].astype(str))
+    role_codes = np.arange(r, dtype=_code_type(list(roles)))
+    path_codes = np.stack(list(roles.values()), axis=1).astype(_code_type(contrib.classes))
+    feature_codes = np.arange(f, dtype=_code_type(contrib.feature_ids))
+    columns = {
+        "cluster_id": (np.repeat(cluster.codes, r * f), cluster.categories),
+        "year": np.repeat(keys["year"].to_numpy(), r * f),
+        "role": (np.tile(np.repeat(role_codes, f), n), list(roles)),
+        "path": (np.repeat(path_codes.ravel(), f), contrib.classes),
+        "feature": (np.tile(feature_codes, n * r), contrib.feature_ids),
+    }
+    for at, (name, column) in enumerate(columns.items()):
+        if isinstance(column, tuple):  # codes already in range and in pandas' own width
+            codes, categories = column
+            column = pd.Categorical.from_codes(codes, categories, validate=False)
+        frame.insert(at, name, column)
+    return frame
 
-    def expand(codes: np.ndarray, inner: int) -> np.ndarray:
-        return np.repeat(codes, inner)
 
-    return pd.DataFrame(
-        {
-            "cluster_id": pd.Categorical.from_codes(
-                expand(cluster.codes, r * f), cluster.categories
-            ),
-            "year": expand(keys["year"].to_numpy(), r * f),
-            "role": pd.Categorical.from_codes(np.tile(expand(np.arange(r), f), n), list(roles)),
-            "path": pd.Categorical.from_codes(expand(path_codes.ravel(), f), contrib.classes),
-            "feature": pd.Categorical.from_codes(
-                np.tile(np.arange(f), n * r), contrib.feature_ids
-            ),
-            "value": np.repeat(values, r, axis=0).ravel(),
-            "shap": shap.ravel(),
-        }
-    )
+def _code_type(categories) -> np.dtype:
+    """The integer width pandas keeps the codes of a categorical with these categories in."""
+    return pd.Categorical.from_codes([], categories).codes.dtype

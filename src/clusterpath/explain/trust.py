@@ -79,12 +79,15 @@ def _unusual_profile(X: pd.DataFrame, support: Mapping) -> dict[int, str]:
     if not len(rows):
         return {}
     percentile = distance_percentile(d[rows], support)
+    column = {fid: j for j, fid in enumerate(X.columns)}
+    values = X.iloc[rows].to_numpy().tolist()  # the flagged rows only, as Python floats
+    extremes_of = unusual_indicators(X, support, rows)
     reasons = {}
-    for row, share, extremes in zip(
-        rows.tolist(), percentile.tolist(), unusual_indicators(X, support, rows), strict=True
+    for row, own, share, extremes in zip(
+        rows.tolist(), values, percentile.tolist(), extremes_of, strict=True
     ):
         named = ", ".join(
-            f"{fid} {X[fid].iloc[row]:.4g} ({'above' if p >= 0.5 else 'below'} "
+            f"{fid} {own[column[fid]]:.4g} ({'above' if p >= 0.5 else 'below'} "
             f"{_share(p if p >= 0.5 else 1 - p)} of training)"
             for fid, p in extremes
         )

@@ -144,10 +144,9 @@ def unusual_indicators(
     The share is the normal-score CDF: 0.999 = above 99.9 % of training rows, 0.002 = below
     all but 0.2 %.
     """
-    Z = normal_scores(X.iloc[rows], support) - np.asarray(support["location"])
-    ids = support["feature_ids"]
+    location = np.asarray(support["location"])
+    Z = normal_scores(X.iloc[rows], support) - location
     order = np.argsort(-np.abs(Z), axis=1)[:, :top]
-    return [
-        [(ids[j], float(ndtr(Z[r, j] + support["location"][j]))) for j in order[r]]
-        for r in range(len(rows))
-    ]
+    shares = ndtr(np.take_along_axis(Z, order, axis=1) + location[order]).tolist()
+    ids = np.asarray(support["feature_ids"], dtype=object)[order].tolist()
+    return [list(zip(*row, strict=True)) for row in zip(ids, shares, strict=True)]
