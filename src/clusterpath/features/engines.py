@@ -1,8 +1,9 @@
-"""SQL engines that run the indicator queries: DuckDB embedded, or Apache Spark.
+"""SQL engines that run the indicator queries: what an engine must do, and DuckDB embedded.
 
-The indicator definitions are SQL files written in the subset both engines share, so each
-indicator is defined once; an engine only registers tables, materialises the intermediate
-stages and fetches the result.
+The indicator definitions are SQL files written in the subset DuckDB and Spark SQL share, so
+each indicator is defined once; an engine only registers tables, materialises the
+intermediate stages and fetches the result. The Spark engine lives with the rest of Spark
+(``clusterpath.spark.engine``), so this stage never reaches up to it.
 """
 
 from __future__ import annotations
@@ -79,55 +80,3 @@ class DuckDBEngine:
         self._con.close()
         if self._spill_dir:
             shutil.rmtree(self._spill_dir, ignore_errors=True)
-
-
-def spark_session(master: str = "local[2]", app_name: str = "clusterpath"):
-    """Start (or reuse) a guarded Spark session (``clusterpath.spark.session``); its workers
-    use this interpreter."""
-    from clusterpath.spark.session import start_session
-
-    return start_session(master, app_name=app_name).spark
-
-
-class SparkEngine:
-    """Apache Spark SQL over tables that Spark already holds (views over the extract's files).
-
-    A stage that DuckDB would store as a table is kept by Spark (in memory, spilling to disk)
-    the first time a later stage reads it, so each is computed once; view stages stay plans.
-    Only small reference tables are registered from pandas.
-    """
-
-    def __init__(self, session) -> None:
-        self._spark = session
-        self._views: list[str] = []
-        self._kept: list[object] = []
-
-    @property
-    def connection(self):
-        """Spark SQL behind the small ``execute`` interface the contract checks use."""
-        from clusterpath.spark.extract import SparkSql
-
-        return SparkSql(self._spark)
-
-    def register(self, name: str, frame: pd.DataFrame) -> None:
-        self._spark.createDataFrame(frame).createOrReplaceTempView(name)
-        self._views.append(name)
-
-    def materialise(self, name: str, sql: str, view: bool = False) -> None:
-        from pyspark import StorageLevel
-
-        frame = self._spark.sql(sql)
-        if not view:
-            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
-            self._kept.append(frame)
-        frame.createOrReplaceTempView(name)
-        self._views.append(name)
-
-    def fetch(self, sql: str) -> pd.DataFrame:
-        return self._spark.sql(sql).toPandas()
-
-    def close(self) -> None:
-        for frame in self._kept:
-            frame.unpersist()
-        for name in self._views:
-            self._spark.catalog.dropTempView(name)

@@ -32,7 +32,8 @@ from clusterpath.features.compute import (
     prepare_firms,
     prepared_firms_sql,
 )
-from clusterpath.features.engines import DuckDBEngine, SparkEngine, SqlEngine
+from clusterpath.features.engines import DuckDBEngine, SqlEngine
+from clusterpath.spark.engine import SparkEngine
 from clusterpath.spark.session import SparkOptions
 from clusterpath.storage import write_csv, write_parquet
 
