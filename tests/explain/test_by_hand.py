@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clusterpath.explain.contributions import Contributions
 from clusterpath.explain.drivers import (
@@ -165,3 +167,21 @@ def test_long_form_has_one_row_per_feature_and_role():
     assert (row.path.item(), row.value.item(), row.shap.item()) == ("a", 6.0, -0.4)
     first = table[(table.cluster_id == "C1") & (table.role == "recommended")]
     assert list(first["shap"]) == [0.5, -0.2, 0.1] and set(first["path"]) == {"a"}
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=False, width=64),
+            st.sampled_from([0.0, -0.0, 999.95, 999.9999, 1000.0, 0.00049, 2.5, 0.0005]),
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_batched_formatting_is_the_one_by_one_text(values):
+    catalogue = load_catalogue()
+    for indicator in catalogue.indicators:
+        zh, en = format_values(values, indicator)
+        assert zh == [format_value(v, indicator, "zh") for v in values]
+        assert en == [format_value(v, indicator, "en") for v in values]
