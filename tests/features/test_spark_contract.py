@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from clusterpath.data.errors import ContractError
+from clusterpath.data.errors import ContractError, Problem
 from clusterpath.pipelines.features import build_features
 from clusterpath.spark.extract import EXCEL_REFUSED
 from tests.conftest import edit_csv
@@ -86,3 +86,31 @@ def test_gb18030_csv_with_names_and_written_codes_gives_the_embedded_indicators(
 def test_excel_is_refused_with_how_to_convert(spark, tmp_path) -> None:
     held = write_mixed(analysts_tables({"C1": "生物医药", "C2": "高端装备"}), tmp_path / "held")
     assert spark_problems(held) == [f"firms.xlsx: {EXCEL_REFUSED}"]
+
+
+def test_tables_are_found_through_hadoop_as_the_local_search_finds_them(spark, tmp_path):
+    """Any case of name, a folder of part files, a workbook refused by name, a missing table
+    named; a location off this machine (here a Hadoop listing alone) sees workbooks named
+    after a table."""
+    from clusterpath.data.contract import build_contract
+    from clusterpath.data.reference import load_reference
+    from clusterpath.spark.extract import HadoopPath, _listed, locate
+
+    held = write_mixed(analysts_tables({"C1": "生物医药", "C2": "高端装备"}), tmp_path / "held")
+    (held / "labels.parquet").rename(held / "Labels.parquet")
+    (held / "links.csv").rename(tmp_path / "part-00000.csv")
+    (held / "links.csv").mkdir()
+    (tmp_path / "part-00000.csv").rename(held / "links.csv" / "part-00000.csv")
+    contract = build_contract(load_reference())
+    found, problems = locate(spark, str(held), contract)
+    assert {name: (place.name, encoding) for name, (place, encoding) in found.items()} == {
+        "clusters": ("clusters.csv", "GB18030"),
+        "links": ("links.csv", "UTF-8"),
+        "labels": ("Labels.parquet", None),
+    }
+    assert [str(p) for p in problems] == [str(Problem("firms.xlsx", EXCEL_REFUSED))]
+    elsewhere, _ = _listed(HadoopPath(spark, held.as_uri()), contract, None)
+    assert elsewhere["firms"] == ("firms.xlsx", None)
+    (held / "firms.xlsx").unlink()
+    _, problems = locate(spark, str(held), contract)
+    assert [p.message for p in problems] == ["missing table firms (firms.parquet or firms.csv)"]

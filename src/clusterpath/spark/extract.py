@@ -76,17 +76,14 @@ class SparkResult:
 
 
 class HadoopPath:
-    """A file or folder as Hadoop's FileSystem sees it, with the few ``Path`` methods that
-    ``locate_tables`` uses; a table may be a folder of part files."""
+    """A file or folder as Hadoop's FileSystem sees it (a table may be a folder of part
+    files), with what locating, sniffing and fingerprinting tables needs."""
 
     def __init__(self, spark, uri: str) -> None:
         self.spark, self.uri = spark, uri
         jvm = spark.sparkContext._jvm
         self._path = jvm.org.apache.hadoop.fs.Path(uri)
         self._fs = self._path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-
-    def __truediv__(self, name: str) -> HadoopPath:
-        return HadoopPath(self.spark, self.uri.rstrip("/") + "/" + name)
 
     def __str__(self) -> str:
         return self.uri
@@ -103,9 +100,6 @@ class HadoopPath:
         return bool(
             self._fs.exists(self._path) and self._fs.getFileStatus(self._path).isDirectory()
         )
-
-    def is_file(self) -> bool:
-        return bool(self._fs.exists(self._path))
 
     def children(self) -> list[HadoopPath]:
         """The entries of this folder, by name."""
@@ -195,21 +189,14 @@ def csv_encoding(head: bytes) -> str | None:
 
 
 def locate(spark, location: str, contract: Contract) -> tuple[dict, list[Problem]]:
-    """Each table's location (a file or a folder of parts) and CSV encoding. A local folder
-    is searched as the embedded reader searches it; a Hadoop URI is listed through Hadoop."""
+    """Each table's location (a file or a folder of parts) and CSV encoding, listed through
+    Hadoop's file system; in a local folder, sheets of workbooks are found as the embedded
+    reader finds them, to be refused by name."""
     root = HadoopPath(spark, location)
-    local = root.local_folder()
-    if local is not None:
-        sources, problems = locate_tables(local, contract)
-        places = {
-            name: (s.label, None if s.sheet else HadoopPath(spark, s.path.resolve().as_uri()))
-            for name, s in sources.items()
-        }
-    else:
-        places, problems = _listed(root, contract)
+    places, problems = _listed(root, contract, _workbook_sheets(root, contract))
     found = {}
     for name, (label, place) in places.items():
-        if place is None or place.suffix.lower() not in SPARK_FORMATS:
+        if place is None:
             problems.append(Problem(label, EXCEL_REFUSED))
         elif place.suffix.lower() == ".parquet":
             found[name] = (place, None)
@@ -228,26 +215,40 @@ EXCEL_REFUSED = (
 )
 
 
-def _listed(root: HadoopPath, contract: Contract) -> tuple[dict, list[Problem]]:
-    """Tables of a folder that Hadoop lists: ``<table>.parquet`` or ``.csv`` (a file or a
-    folder of parts), or an Excel file named after a table, which is refused."""
+def _workbook_sheets(root: HadoopPath, contract: Contract) -> dict[str, str] | None:
+    """Tables that a local folder holds in workbooks, as messages name them; None for a
+    location elsewhere, whose workbooks are not opened (one named after a table counts)."""
+    local = root.local_folder()
+    if local is None:
+        return None
+    sources, _ = locate_tables(local, contract)
+    return {name: s.label for name, s in sources.items() if s.sheet is not None}
+
+
+def _listed(
+    root: HadoopPath, contract: Contract, sheets: dict[str, str] | None
+) -> tuple[dict, list[Problem]]:
+    """Each table's (label, location): ``<table>.parquet`` or ``.csv`` in any case (a file or
+    a folder of parts), or a workbook sheet (location None, to be refused)."""
     if not root.is_dir():
         return {}, [Problem(str(root), "extract folder not found")]
     names = {t.name for t in contract.tables}
-    found: dict[str, list[HadoopPath]] = {}
+    readable = SPARK_FORMATS if sheets is not None else (*SPARK_FORMATS, ".xlsx")
+    found: dict[str, list[tuple[str, HadoopPath | None]]] = {}
     for child in root.children():
-        stem = PurePosixPath(child.name).stem.lower()
-        if stem in names and child.suffix.lower() in (*SPARK_FORMATS, ".xlsx"):
-            found.setdefault(stem, []).append(child)
+        stem, suffix = PurePosixPath(child.name).stem.lower(), child.suffix.lower()
+        if stem in names and suffix in readable:
+            found.setdefault(stem, []).append((child.name, None if suffix == ".xlsx" else child))
+    for name, label in (sheets or {}).items():
+        found.setdefault(name, []).append((label, None))
     places, problems = {}, []
     for spec in contract.tables:
         hits = found.get(spec.name, [])
         if len(hits) > 1:
-            both = " and ".join(h.name for h in hits)
+            both = " and ".join(label for label, _ in hits)
             problems.append(Problem(str(root), f"ambiguous table {spec.name}: both {both}"))
         elif hits:
-            xlsx = hits[0].suffix.lower() == ".xlsx"
-            places[spec.name] = (hits[0].name, None if xlsx else hits[0])
+            places[spec.name] = hits[0]
         elif spec.required:
             where = f"{spec.name}.parquet or {spec.name}.csv"
             problems.append(Problem(str(root), f"missing table {spec.name} ({where})"))
