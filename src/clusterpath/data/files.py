@@ -74,17 +74,31 @@ def locate_tables(
                 found[source.table].append(source)
         elif suffix == ".xls" and stem in found:
             problems.append(Problem(path.name, "old Excel format: save it as .xlsx or CSV"))
-    located = {}
+    labelled = {name: [(s.label, s) for s in sources] for name, sources in found.items()}
+    located, trouble = one_source_each(labelled, contract, str(folder), MISSING_WHERE)
+    return located, problems + trouble
+
+
+MISSING_WHERE = "{name}.parquet, .csv or .xlsx, or a sheet {name} in a workbook"
+
+
+def one_source_each(
+    found: dict[str, list[tuple[str, object]]], contract: Contract, folder: str, where: str
+) -> tuple[dict[str, object], list[Problem]]:
+    """Each table's one source among the (label, source) pairs found for it: two are
+    ambiguous, none is a missing table if the contract requires it (``where`` says, with
+    ``{name}``, what was looked for)."""
+    located, problems = {}, []
     for spec in contract.tables:
-        sources = found[spec.name]
+        sources = found.get(spec.name, [])
         if len(sources) > 1:
-            both = " and ".join(s.label for s in sources)
-            problems.append(Problem(str(folder), f"ambiguous table {spec.name}: both {both}"))
+            both = " and ".join(label for label, _ in sources)
+            problems.append(Problem(folder, f"ambiguous table {spec.name}: both {both}"))
         elif sources:
-            located[spec.name] = sources[0]
+            located[spec.name] = sources[0][1]
         elif spec.required:
-            where = f"{spec.name}.parquet, .csv or .xlsx, or a sheet {spec.name} in a workbook"
-            problems.append(Problem(str(folder), f"missing table {spec.name} ({where})"))
+            looked = where.format(name=spec.name)
+            problems.append(Problem(folder, f"missing table {spec.name} ({looked})"))
     return located, problems
 
 

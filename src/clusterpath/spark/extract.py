@@ -25,7 +25,7 @@ import pandas as pd
 
 from clusterpath.data.contract import ColumnSpec, Contract
 from clusterpath.data.errors import Problem
-from clusterpath.data.files import UTF16_BOMS, locate_tables
+from clusterpath.data.files import UTF16_BOMS, locate_tables, one_source_each
 from clusterpath.data.readers import FALSE_WORDS, TRUE_WORDS, fingerprint_files
 from clusterpath.data.sql_checks import (
     ROW,
@@ -241,18 +241,9 @@ def _listed(
             found.setdefault(stem, []).append((child.name, None if suffix == ".xlsx" else child))
     for name, label in (sheets or {}).items():
         found.setdefault(name, []).append((label, None))
-    places, problems = {}, []
-    for spec in contract.tables:
-        hits = found.get(spec.name, [])
-        if len(hits) > 1:
-            both = " and ".join(label for label, _ in hits)
-            problems.append(Problem(str(root), f"ambiguous table {spec.name}: both {both}"))
-        elif hits:
-            places[spec.name] = hits[0]
-        elif spec.required:
-            where = f"{spec.name}.parquet or {spec.name}.csv"
-            problems.append(Problem(str(root), f"missing table {spec.name} ({where})"))
-    return places, problems
+    # a table's place is its (label, location) pair: the label names a refused workbook
+    labelled = {name: [(hit[0], hit) for hit in hits] for name, hits in found.items()}
+    return one_source_each(labelled, contract, str(root), "{name}.parquet or {name}.csv")
 
 
 def read_table(spark, location: HadoopPath, encoding: str | None):
