@@ -52,6 +52,21 @@ def long_form(
     )
 
 
+class LongForm:
+    """``drivers.LongForm`` as it was used: nothing per chunk, the whole table at the end
+    (``whole`` is set by the test's previous contributions step)."""
+
+    def __init__(self, keys, classes, feature_ids, roles):
+        self.keys, self.whole = keys, None
+
+    def fill(self, *args) -> None:
+        raise AssertionError("the previous steps build the table at the end")
+
+    def frame(self) -> pd.DataFrame:
+        contrib, X, roles = self.whole
+        return long_form(contrib, X, self.keys, roles)
+
+
 def tree_contributions(
     estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str]
 ) -> Contributions:

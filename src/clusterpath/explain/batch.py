@@ -21,7 +21,7 @@ from clusterpath.explain.contributions import (
     empty_contributions,
 )
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
-from clusterpath.explain.drivers import drivers_text, long_form, path_shap, ranked_drivers
+from clusterpath.explain.drivers import LongForm, drivers_text, path_shap, ranked_drivers
 from clusterpath.explain.records import (
     RowParts,
     Vocabulary,
@@ -33,10 +33,12 @@ from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
 from clusterpath.models.loading import LoadedModel
 from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.pyfunc import predict_frame
+from clusterpath.models.pyfunc import answer_frame, ordered_probabilities
+from clusterpath.models.temperature import probabilities_from_raw
 from clusterpath.models.uncertainty import uncertainty
 
 KEYS = ["cluster_id", "year"]
+ROLES = ("recommended", "runner_up")  # the paths the long SHAP table explains, per row
 CLUSTER_COLUMNS = ["cluster_name", "province", "domain"]
 
 
@@ -58,9 +60,9 @@ def confidence(pred: pd.DataFrame, flags: pd.DataFrame, config: ScoringConfig) -
     return out
 
 
-def _predictions(model: LoadedModel, X: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+def _predictions(model: LoadedModel, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
     """Path, probabilities, set and runner-up; blank for rows given no recommendation."""
-    pred = uncertainty(predict_frame(model.bundle, X)).drop(columns=["margin", "entropy"])
+    pred = uncertainty(answer_frame(model.bundle, proba)).drop(columns=["margin", "entropy"])
     pred["set_size"] = pred["prediction_set"].str.count(r"\|") + 1
     none = (flags["flag"] == INSUFFICIENT).to_numpy()
     pred.loc[none, pred.columns.str.startswith("p_")] = np.nan
@@ -100,8 +102,9 @@ class Answers:
 
     ``pred`` holds path, probabilities, prediction set, runner-up and set size (blank where no
     recommendation is given), ``flags`` the trust flag and its reason. ``ok`` are the
-    positions of the rows given a recommendation; ``contrib`` and ``drivers`` cover those rows
-    only, and are None when explanations were not asked for.
+    positions of the rows given a recommendation; ``contrib``, ``drivers`` and ``long`` (the
+    long SHAP table, when keys were given) cover those rows only, and are None when
+    explanations were not asked for.
     """
 
     pred: pd.DataFrame
@@ -110,6 +113,7 @@ class Answers:
     ok: np.ndarray
     contrib: Contributions | None
     drivers: Drivers | None
+    long: pd.DataFrame | None = None
 
 
 def answer_rows(
@@ -118,22 +122,32 @@ def answer_rows(
     vocab: Vocabulary,
     config: ScoringConfig,
     explain: bool = True,
+    keys: pd.DataFrame | None = None,
 ) -> Answers:
     """Path, probabilities, set, trust flag, confidence and (if ``explain``) SHAP drivers of
     every row of the indicator table ``X``: the one computation behind ``clusterpath score``
-    and the served model's answers, so the two cannot disagree."""
+    and the served model's answers, so the two cannot disagree. With explanations, the
+    probabilities come from the same pass over the trees as the SHAP values, and given the
+    rows' cluster-year ``keys`` the long SHAP table is written as each chunk is explained."""
     flags = trust_flags(
         X, model.bundle["ranges"], model.feature_ids, config, model.bundle.get("support")
     )
-    pred = _predictions(model, X, flags)
     ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
+    contrib = explained = long = None
+    if explain:
+        if keys is not None:
+            long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
+        proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
+        contrib, explained, proba_ok = _contributions_and_drivers(
+            model, X.iloc[ok], vocab, config, long
+        )
+        proba[ok] = proba_ok
+    else:
+        proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
+    pred = _predictions(model, proba, flags)
     level = confidence(pred, flags, config)
-    if not explain:
-        return Answers(pred, flags, level, ok, None, None)
-    position = {c: i for i, c in enumerate(model.classes)}
-    rec = pred["path"].iloc[ok].map(position).to_numpy(int)
-    contrib, explained = _contributions_and_drivers(model, X.iloc[ok], rec, vocab, config)
-    return Answers(pred, flags, level, ok, contrib, explained)
+    table = None if long is None else long.frame()
+    return Answers(pred, flags, level, ok, contrib, explained, table)
 
 
 def score_table(
@@ -147,14 +161,13 @@ def score_table(
     """Everything ``clusterpath score`` writes, for the rows of ``features``."""
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     X = features.reindex(columns=list(model.feature_ids)).astype("float64")
-    answers = answer_rows(X, model, vocab, config)
+    answers = answer_rows(X, model, vocab, config, keys=features[KEYS])
     pred, ok, contrib, explained = answers.pred, answers.ok, answers.contrib, answers.drivers
     step("predict")
     step("shap")
-    X_ok, keys_ok = X.iloc[ok], features.iloc[ok][KEYS]
+    X_ok = X.iloc[ok]
     position = {c: i for i, c in enumerate(model.classes)}
     rec = pred["path"].iloc[ok].map(position).to_numpy(int)
-    runner = pred["runner_up"].iloc[ok].map(position).to_numpy(int)
     base_rec = contrib.base[np.arange(len(rec)), rec]
     targets = list(pred["runner_up"].iloc[ok])
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
@@ -162,7 +175,6 @@ def score_table(
     step("what-if")
     with _collector_paused():
         scores = _scores_frame(features, _named(pred, vocab), answers, explained.text)
-        long = long_form(contrib, X_ok, keys_ok, {"recommended": rec, "runner_up": runner})
         parts = RowParts(
             drivers=spread(explained.pro, ok, len(scores), list),
             holds_back=spread(explained.con, ok, len(scores), list),
@@ -171,7 +183,7 @@ def score_table(
         )
         records = explanation_records(vocab, scores, model.classes, parts)
     step("explain")
-    return ScoredBatch(scores, long, records)
+    return ScoredBatch(scores, answers.long, records)
 
 
 @dataclass(frozen=True)
@@ -192,24 +204,42 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
 
 
 def _contributions_and_drivers(
-    model: LoadedModel, X: pd.DataFrame, rec: np.ndarray, vocab: Vocabulary, config
-) -> tuple[Contributions, Drivers]:
-    """TreeSHAP of every row and the drivers of its recommended path, a chunk at a time:
-    each chunk's drivers are written while the booster explains the next chunk."""
+    model: LoadedModel, X: pd.DataFrame, vocab: Vocabulary, config, long: LongForm | None
+) -> tuple[Contributions, Drivers, np.ndarray]:
+    """TreeSHAP of every row, its path probabilities and the drivers of its recommended path,
+    a chunk at a time: each chunk's drivers (and its rows of ``long``) are written while the
+    booster explains the next chunk."""
     estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
     contrib = empty_contributions(len(X), model.classes, model.feature_ids)
     chunks = contributions_in_chunks(
         estimator, X, model.classes, model.feature_ids, rows, into=contrib
     )
     text, pro, con = [], [], []
+    proba = np.empty((len(X), len(model.classes)))
     with _collector_paused():
         for part in chunks:
             at = slice(len(text), len(text) + len(part.values))
-            chunk = _drivers(part, rec[at], X.iloc[at], vocab, config)
+            proba[at] = _probabilities(model, part, X.iloc[at])
+            ranked = np.argsort(-proba[at], axis=1, kind="stable")  # as ``uncertainty`` ranks
+            chunk = _drivers(part, ranked[:, 0], X.iloc[at], vocab, config)
+            if long is not None:
+                long.fill(at, part, X.iloc[at], [ranked[:, 0], ranked[:, 1]])
             text += chunk.text
             pro += chunk.pro
             con += chunk.con
-    return contrib, Drivers(text, pro, con)
+    return contrib, Drivers(text, pro, con), proba
+
+
+def _probabilities(model: LoadedModel, part: Contributions, X: pd.DataFrame) -> np.ndarray:
+    """Path probabilities of explained rows, in the model's path order: from the raw scores
+    their contributions add up to, or from the estimator where they cannot tell."""
+    estimator = model.bundle["estimator"]
+    labels = [str(c) for c in estimator.classes_]
+    raw = part.raw_scores()[:, [model.classes.index(c) for c in labels]]
+    found = probabilities_from_raw(estimator, raw)
+    if found is None:
+        return predict_proba_ordered(estimator, X, model.classes)
+    return ordered_probabilities(model.bundle, labels, found)
 
 
 @contextmanager

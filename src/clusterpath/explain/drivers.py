@@ -88,39 +88,66 @@ def long_form(
     keys: pd.DataFrame,
     roles: dict[str, np.ndarray],
 ) -> pd.DataFrame:
-    """One row per (cluster-year, role, feature): each role names a path per row.
+    """One row per (cluster-year, role, feature): each role names a path per row."""
+    table = LongForm(keys, contrib.classes, contrib.feature_ids, list(roles))
+    table.fill(slice(0, len(keys)), contrib, X, list(roles.values()))
+    return table.frame()
+
+
+class LongForm:
+    """The long SHAP table (``long_form``), filled a chunk of cluster-years at a time.
 
     Rows come out already ordered by cluster-year, then role, then catalogue feature order,
     so no sort is needed; repeated strings are categoricals (cheap in memory and Parquet).
-    The table has a row per SHAP value (7 million for 100,000 cluster-years), so each column
-    is written once, in its final type: codes in the categoricals' own integer width, value
-    and SHAP filled into one float block that becomes the frame's without a copy.
+    The table has a row per SHAP value (7 million for 100,000 cluster-years). Its columns are
+    allocated once, in their final types (codes in the categoricals' own integer width, value
+    and SHAP in one float block that becomes the frame's without a copy), and each chunk
+    writes its rows while the booster explains the next chunk.
     """
-    n, f, r = len(keys), len(contrib.feature_ids), len(roles)
-    values = X.reindex(columns=list(contrib.feature_ids)).to_numpy(float)
-    numbers = np.empty((2, n * r * f))  # value, shap: one block, filled in place
-    numbers[0].reshape(n, r, f)[:] = values[:, None, :]
-    by_role = numbers[1].reshape(n, r, f)
-    for i, path_index in enumerate(roles.values()):
-        by_role[:, i, :] = path_shap(contrib, path_index)
-    frame = pd.DataFrame(numbers.T, columns=["value", "shap"], copy=False)
-    cluster = pd.Categorical(keys["cluster_id"].astype(str))
-    role_codes = np.arange(r, dtype=_code_type(list(roles)))
-    path_codes = np.stack(list(roles.values()), axis=1).astype(_code_type(contrib.classes))
-    feature_codes = np.arange(f, dtype=_code_type(contrib.feature_ids))
-    columns = {
-        "cluster_id": (np.repeat(cluster.codes, r * f), cluster.categories),
-        "year": np.repeat(keys["year"].to_numpy(), r * f),
-        "role": (np.tile(np.repeat(role_codes, f), n), list(roles)),
-        "path": (np.repeat(path_codes.ravel(), f), contrib.classes),
-        "feature": (np.tile(feature_codes, n * r), contrib.feature_ids),
-    }
-    for at, (name, column) in enumerate(columns.items()):
-        if isinstance(column, tuple):  # codes already in range and in pandas' own width
-            codes, categories = column
-            column = pd.Categorical.from_codes(codes, categories, validate=False)
-        frame.insert(at, name, column)
-    return frame
+
+    def __init__(self, keys: pd.DataFrame, classes, feature_ids, roles: list[str]):
+        self.classes, self.feature_ids, self.roles = tuple(classes), tuple(feature_ids), roles
+        n, self.width = len(keys), len(roles) * len(feature_ids)
+        self.cluster = pd.Categorical(keys["cluster_id"].astype(str))
+        self.years = keys["year"].to_numpy()
+        self.numbers = np.empty((2, n * self.width))  # value, shap
+        self.cluster_codes = np.empty(n * self.width, dtype=self.cluster.codes.dtype)
+        self.year_column = np.empty(n * self.width, dtype=self.years.dtype)
+        self.paths = np.empty((n, len(roles)), dtype=_code_type(self.classes))
+
+    def fill(
+        self, at: slice, contrib: Contributions, X: pd.DataFrame, paths: list[np.ndarray]
+    ) -> None:
+        """Write the rows of cluster-years ``at`` (``contrib`` and ``X`` are theirs); ``paths``
+        gives, per role, the path index of each of them."""
+        f, width = len(self.feature_ids), self.width
+        cells = slice(at.start * width, at.stop * width)
+        by_role = self.numbers[:, cells].reshape(2, -1, len(self.roles), f)
+        by_role[0] = X.reindex(columns=list(self.feature_ids)).to_numpy(float)[:, None, :]
+        for i, path_index in enumerate(paths):
+            by_role[1, :, i, :] = path_shap(contrib, path_index)
+        self.paths[at] = np.stack(paths, axis=1)
+        self.cluster_codes[cells] = np.repeat(self.cluster.codes[at], width)
+        self.year_column[cells] = np.repeat(self.years[at], width)
+
+    def frame(self) -> pd.DataFrame:
+        n, f, r = len(self.years), len(self.feature_ids), len(self.roles)
+        frame = pd.DataFrame(self.numbers.T, columns=["value", "shap"], copy=False)
+        role_codes = np.arange(r, dtype=_code_type(self.roles))
+        feature_codes = np.arange(f, dtype=_code_type(self.feature_ids))
+        columns = {
+            "cluster_id": (self.cluster_codes, self.cluster.categories),
+            "year": self.year_column,
+            "role": (np.tile(np.repeat(role_codes, f), n), self.roles),
+            "path": (np.repeat(self.paths.ravel(), f), self.classes),
+            "feature": (np.tile(feature_codes, n * r), self.feature_ids),
+        }
+        for at, (name, column) in enumerate(columns.items()):
+            if isinstance(column, tuple):  # codes already in range and in pandas' own width
+                codes, categories = column
+                column = pd.Categorical.from_codes(codes, categories, validate=False)
+            frame.insert(at, name, column)
+        return frame
 
 
 def _code_type(categories) -> np.dtype:

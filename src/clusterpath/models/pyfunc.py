@@ -60,14 +60,25 @@ def probability_column(code: str) -> str:
 
 def predict_frame(bundle: dict[str, Any], model_input: pd.DataFrame) -> pd.DataFrame:
     """Path, one probability column per path (reference order), and the conformal set."""
-    classes: list[str] = list(bundle["classes"])
     X = model_input.reindex(columns=list(bundle["feature_ids"])).astype("float64")
     estimator = bundle["estimator"]
     raw = np.asarray(estimator.predict_proba(X), dtype=float)
-    proba = np.zeros((len(X), len(classes)))
-    position = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(estimator.classes_):
+    return answer_frame(bundle, ordered_probabilities(bundle, estimator.classes_, raw))
+
+
+def ordered_probabilities(bundle: dict[str, Any], labels, raw: np.ndarray) -> np.ndarray:
+    """``raw`` (one column per label of ``labels``) with a column per path of the bundle, in
+    its order; 0 for a path the model never learned."""
+    position = {c: i for i, c in enumerate(bundle["classes"])}
+    proba = np.zeros((len(raw), len(position)))
+    for j, c in enumerate(labels):
         proba[:, position[str(c)]] = raw[:, j]
+    return proba
+
+
+def answer_frame(bundle: dict[str, Any], proba: np.ndarray) -> pd.DataFrame:
+    """Path, probability columns and conformal set of probabilities in the bundle's path order."""
+    classes: list[str] = list(bundle["classes"])
     conformal = bundle["conformal"]
     member = set_membership(proba, float(conformal["threshold"]), conformal["method"])
     out = pd.DataFrame({"path": np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]})

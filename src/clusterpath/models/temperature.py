@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from lightgbm import LGBMClassifier
 from scipy.optimize import minimize_scalar
+from scipy.special import softmax
+from sklearn.pipeline import Pipeline
 
 from clusterpath.models.evaluation import log_loss
 
@@ -54,3 +57,21 @@ class TemperatureScaled:
 
     def predict(self, X) -> np.ndarray:
         return np.asarray(self.classes_)[np.argmax(self.estimator.predict_proba(X), axis=1)]
+
+
+def probabilities_from_raw(estimator, raw: np.ndarray) -> np.ndarray | None:
+    """``estimator.predict_proba`` computed from its booster's raw scores ``raw`` (one column
+    per class of ``estimator.classes_``), or None for an estimator that needs more than the
+    raw scores (a fitted probability calibrator).
+
+    TreeSHAP contributions add up to the raw scores, so rows that are explained anyway get
+    their probabilities without a second pass over the trees; they agree with
+    ``predict_proba`` to about 1e-15.
+    """
+    if isinstance(estimator, TemperatureScaled):
+        inner = probabilities_from_raw(estimator.estimator, raw)
+        return None if inner is None else apply_temperature(inner, estimator.temperature)
+    booster = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    if isinstance(booster, LGBMClassifier) and booster.objective_ == "multiclass":
+        return softmax(raw, axis=1)
+    return None
