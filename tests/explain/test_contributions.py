@@ -85,12 +85,16 @@ def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, 
     assert (top_raw == top_prob).mean() >= 0.8
 
 
-def test_chunks_join_back_into_the_whole(small_model):
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_chunks_join_back_into_the_whole(small_model, workers):
+    """Chunks come in order and equal the whole, also when several booster copies run."""
     pipeline, features, classes, ids = small_model
     rows = features.head(25)
     whole = tree_contributions(pipeline, rows, classes, ids)
     joined = empty_contributions(len(rows), classes, ids)
-    chunks = list(contributions_in_chunks(pipeline, rows, classes, ids, 7, into=joined))
+    chunks = list(
+        contributions_in_chunks(pipeline, rows, classes, ids, 7, into=joined, workers=workers)
+    )
     assert [len(c.values) for c in chunks] == [7, 7, 7, 4]
     np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), whole.values)
     np.testing.assert_array_equal(joined.values, whole.values)

@@ -84,6 +84,19 @@ def test_lac_set_is_never_empty():
     assert format_sets(member, CLASSES) == ["a"]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.lists(st.lists(st.booleans(), min_size=k, max_size=k), max_size=40)
+    )
+)
+def test_sets_are_the_paths_of_each_row_joined(rows):
+    names = tuple("pqrstu")[: len(rows[0])] if rows else CLASSES
+    member = np.array(rows, dtype=bool).reshape(len(rows), len(names))
+    expected = ["|".join(n for n, m in zip(names, row, strict=True) if m) for row in member]
+    assert format_sets(member, names) == expected
+
+
 def test_aps_scores_and_sets_by_hand():
     proba = np.array([[0.5, 0.3, 0.2], [0.1, 0.7, 0.2]])
     # row 1, true b: mass of classes with p >= .3 = .5 + .3; row 2, true c: .7 + .2

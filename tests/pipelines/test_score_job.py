@@ -85,10 +85,13 @@ def test_csv_opens_in_excel_with_chinese(scored):
 
 
 def test_same_inputs_give_identical_rows(setup, scored, tmp_path):
-    """Also when SHAP is computed 7 rows at a time instead of all rows in one chunk."""
+    """Also when SHAP is computed 7 rows at a time by three copies of the booster, instead
+    of all rows in one chunk by the booster itself."""
     out, _ = scored
     again = tmp_path / "again"
-    chunked = load_scoring_config().model_copy(update={"explain_chunk_rows": 7})
+    chunked = load_scoring_config().model_copy(
+        update={"explain_chunk_rows": 7, "explain_workers": 3}
+    )
     assert chunked.explain_chunk_rows < len(pd.read_parquet(out / "scores.parquet"))
     _score(setup, again, config=chunked)
     a = pd.read_parquet(out / "scores.parquet").drop(columns="scored_at")

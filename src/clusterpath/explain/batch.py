@@ -31,6 +31,7 @@ from clusterpath.explain.records import (
 )
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
+from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.loading import LoadedModel
 from clusterpath.models.pipeline import predict_proba_ordered
 from clusterpath.models.pyfunc import answer_frame, ordered_probabilities
@@ -63,7 +64,8 @@ def confidence(pred: pd.DataFrame, flags: pd.DataFrame, config: ScoringConfig) -
 def _predictions(model: LoadedModel, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
     """Path, probabilities, set and runner-up; blank for rows given no recommendation."""
     pred = uncertainty(answer_frame(model.bundle, proba)).drop(columns=["margin", "entropy"])
-    pred["set_size"] = pred["prediction_set"].str.count(r"\|") + 1
+    sizes = {s: s.count(SET_SEPARATOR) + 1 for s in pred["prediction_set"].unique()}
+    pred["set_size"] = pred["prediction_set"].map(sizes).astype("int64")
     none = (flags["flag"] == INSUFFICIENT).to_numpy()
     pred.loc[none, pred.columns.str.startswith("p_")] = np.nan
     pred.loc[none, ["path", "prediction_set", "runner_up"]] = ""
@@ -212,7 +214,7 @@ def _contributions_and_drivers(
     estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
     contrib = empty_contributions(len(X), model.classes, model.feature_ids)
     chunks = contributions_in_chunks(
-        estimator, X, model.classes, model.feature_ids, rows, into=contrib
+        estimator, X, model.classes, model.feature_ids, rows, contrib, config.workers()
     )
     text, pro, con = [], [], []
     proba = np.empty((len(X), len(model.classes)))

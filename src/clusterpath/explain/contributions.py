@@ -9,10 +9,13 @@ the path's base value add up to that path's raw score. When the served model was
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from queue import SimpleQueue
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -50,15 +53,19 @@ def empty_contributions(
     )
 
 
-def _fill(estimator, matrix: np.ndarray, out: Contributions) -> Contributions:
+def _fill(estimator, matrix: np.ndarray, out: Contributions, booster=None) -> Contributions:
     """TreeSHAP of the rows of ``matrix`` (features in ``out.feature_ids`` order) written
-    into ``out``, whose rows they are; returns ``out``."""
+    into ``out``, whose rows they are; returns ``out``. ``booster``, if given, is a copy of
+    the estimator's own, run on one thread."""
     if len(matrix) == 0:  # e.g. every row flagged insufficient_data: LightGBM refuses 0 rows
         return out
     model = lightgbm_step(estimator)
     n_features = len(out.feature_ids)
-    flat = np.asarray(model.booster_.predict(matrix, pred_contrib=True), dtype=float)
-    blocks = flat.reshape(len(matrix), len(model.classes_), n_features + 1)
+    if booster is None:
+        flat = model.booster_.predict(matrix, pred_contrib=True)
+    else:
+        flat = booster.predict(matrix, pred_contrib=True, num_threads=1)
+    blocks = np.asarray(flat, dtype=float).reshape(len(matrix), len(model.classes_), -1)
     position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
     for i, code in enumerate(out.classes):
         if code in position:
@@ -87,28 +94,46 @@ def contributions_in_chunks(
     feature_ids: Sequence[str],
     rows: int,
     into: Contributions | None = None,
+    workers: int = 1,
 ) -> Iterator[Contributions]:
-    """``tree_contributions`` of ``X`` for ``rows`` rows at a time, in order; one chunk ahead.
+    """``tree_contributions`` of ``X`` for ``rows`` rows at a time, in order, computed ahead.
 
-    LightGBM releases the interpreter while it computes, so the next chunk's contributions
-    are computed in a worker thread while the caller turns the current chunk into Python
-    records. On two cores that hides most of the record building behind the booster. Each
-    row's contributions do not depend on the other rows, so chunking changes no value.
-    Given ``into`` (``empty_contributions`` of ``len(X)`` rows), each chunk is written in
-    place there and the chunks are views of it, so nothing has to be joined afterwards.
+    LightGBM releases the interpreter while it computes, so chunks are computed in worker
+    threads while the caller turns earlier chunks into Python records. With one worker the
+    booster spreads each chunk over every core; with ``workers`` > 1 each worker runs its own
+    copy of the booster on one thread, and takes the next chunk when it is done. The caller's
+    work then takes a core from one worker for a while, and the others go on, instead of every
+    core waiting at the end of each chunk for the one that was shared. Each row's
+    contributions do not depend on the other rows, so chunking changes no value. Given
+    ``into`` (``empty_contributions`` of ``len(X)`` rows), each chunk is written in place
+    there and the chunks are views of it, so nothing has to be joined afterwards.
     """
     matrix = _matrix(X, feature_ids)  # once: each chunk is a view, not a copy
     out = into if into is not None else empty_contributions(len(X), classes, feature_ids)
     starts = list(range(0, len(X), rows)) or [0]
+    workers = max(1, min(workers, len(starts)))
+    boosters = SimpleQueue()
+    if workers > 1:
+        text = lightgbm_step(estimator).booster_.model_to_string()
+        for _ in range(workers):
+            boosters.put(lgb.Booster(model_str=text))
 
     def chunk(start: int) -> Contributions:
         at = slice(start, start + rows)
         part = Contributions(out.values[at], out.base[at], out.classes, out.feature_ids)
-        return _fill(estimator, matrix[at], part)
+        if workers == 1:
+            return _fill(estimator, matrix[at], part)
+        booster = boosters.get()
+        try:
+            return _fill(estimator, matrix[at], part, booster)
+        finally:
+            boosters.put(booster)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="treeshap") as pool:
-        pending = pool.submit(chunk, starts[0])
-        for start in starts[1:]:
-            ready, pending = pending.result(), pool.submit(chunk, start)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="treeshap") as pool:
+        pending = deque(pool.submit(chunk, start) for start in starts[: workers + 1])
+        for start in starts[workers + 1 :]:
+            ready = pending.popleft().result()
+            pending.append(pool.submit(chunk, start))
             yield ready
-        yield pending.result()
+        while pending:
+            yield pending.popleft().result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,15 @@ class ScoringConfig(_Frozen):
     what_if: WhatIfConfig
     holds_back_passages: tuple[str, ...]
     explain_chunk_rows: int = Field(default=10_000, ge=1)
+    explain_workers: int = Field(default=0, ge=0)
+
+    def workers(self) -> int:
+        """Threads computing SHAP chunks: ``explain_workers``, or one per usable core if 0."""
+        if self.explain_workers:
+            return self.explain_workers
+        if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (Linux)
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
 
 
 def default_scoring_config_path() -> Path:

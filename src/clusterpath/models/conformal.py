@@ -99,12 +99,15 @@ def set_membership(proba: np.ndarray, threshold: float, method: Method = "lac") 
 def format_sets(member: np.ndarray, classes: Sequence[str]) -> list[str]:
     """Each row's set as path codes joined by ``|``, in ``classes`` order.
 
-    A batch holds only a few distinct sets, so each is joined once and rows look it up.
+    A batch holds only a few distinct sets: each row's set is read as a bit pattern (one bit
+    per path), each distinct pattern is joined once and rows look it up.
     """
     names = np.asarray(classes, dtype=object)
-    distinct, which = np.unique(member, axis=0, return_inverse=True)
-    texts = [SET_SEPARATOR.join(names[row]) for row in distinct]
-    return [texts[i] for i in which.reshape(-1).tolist()]
+    bits = np.arange(member.shape[1], dtype=np.int64)
+    pattern = (member.astype(np.int64) << bits).sum(axis=1)
+    distinct, which = np.unique(pattern, return_inverse=True)
+    texts = [SET_SEPARATOR.join(names[(code >> bits) & 1 == 1]) for code in distinct.tolist()]
+    return np.asarray(texts, dtype=object)[which.reshape(-1)].tolist()
 
 
 @dataclass(frozen=True)
