@@ -70,7 +70,7 @@ def test_faster_steps_give_identical_outputs(case, monkeypatch):
 
     monkeypatch.setattr(batch, "LongForm", previous_batch.LongForm)
     monkeypatch.setattr(batch, "drivers_text", previous_batch.drivers_text)
-    monkeypatch.setattr(batch, "_contributions_and_drivers", _previous_contributions)
+    monkeypatch.setattr(batch, "_drivers_of_chunks", _previous_drivers)
     monkeypatch.setattr(trust, "_unusual_profile", previous_batch.unusual_profile)
     previous = score_table(rows, model, vocab, config, what_if=False)
 
@@ -83,9 +83,12 @@ def test_faster_steps_give_identical_outputs(case, monkeypatch):
     assert current.records == previous.records
 
 
-def _previous_contributions(model, X, vocab, config, long):
+def _previous_drivers(chunks, model, X, vocab, config, long):
     """The previous steps: probabilities from the estimator, then contributions and drivers,
-    and the long table built at the end from the paths of the scores table."""
+    and the long table built at the end from the paths of the scores table (the chunks are
+    read only so that the answers' contributions are complete)."""
+    for _ in chunks:
+        pass
     proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
     contrib, drivers = previous_batch.contributions_and_drivers(
         model, X, np.argmax(proba, axis=1), vocab, config, batch._drivers
@@ -94,4 +97,4 @@ def _previous_contributions(model, X, vocab, config, long):
     position = {c: i for i, c in enumerate(model.classes)}
     roles = {role: pred[column].map(position).to_numpy(int) for role, column in ROLES.items()}
     long.whole = (contrib, X, roles)
-    return contrib, drivers, proba
+    return drivers, proba

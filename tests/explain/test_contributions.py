@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
 import shap
 
 from clusterpath.explain.contributions import (
-    contributions_in_chunks,
+    contributions_ahead,
     empty_contributions,
     tree_contributions,
 )
@@ -92,9 +94,8 @@ def test_chunks_join_back_into_the_whole(small_model, workers):
     rows = features.head(25)
     whole = tree_contributions(pipeline, rows, classes, ids)
     joined = empty_contributions(len(rows), classes, ids)
-    chunks = list(
-        contributions_in_chunks(pipeline, rows, classes, ids, 7, into=joined, workers=workers)
-    )
+    with contributions_ahead(pipeline, rows, classes, ids, 7, joined, workers) as ahead:
+        chunks = list(ahead)
     assert [len(c.values) for c in chunks] == [7, 7, 7, 4]
     np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), whole.values)
     np.testing.assert_array_equal(joined.values, whole.values)
@@ -104,5 +105,19 @@ def test_chunks_join_back_into_the_whole(small_model, workers):
 
 def test_no_rows_give_one_empty_chunk(small_model):
     pipeline, features, classes, ids = small_model
-    (chunk,) = contributions_in_chunks(pipeline, features.head(0), classes, ids, 7)
+    with contributions_ahead(pipeline, features.head(0), classes, ids, 7) as ahead:
+        (chunk,) = ahead
     assert chunk.values.shape == (0, len(classes), len(ids))
+
+
+def test_an_error_beside_the_chunks_stops_them_and_leaves_no_thread(small_model):
+    """Work done while the booster is ahead may fail: the error comes through, the chunks
+    not started are dropped, and every worker has stopped when the block is left."""
+    pipeline, features, classes, ids = small_model
+    with (
+        pytest.raises(KeyError, match="beside"),
+        contributions_ahead(pipeline, features, classes, ids, 3, workers=2) as ahead,
+    ):
+        next(ahead)
+        raise KeyError("beside")
+    assert not [t for t in threading.enumerate() if t.name.startswith("treeshap")]

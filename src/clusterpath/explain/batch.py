@@ -17,7 +17,7 @@ import pandas as pd
 
 from clusterpath.explain.contributions import (
     Contributions,
-    contributions_in_chunks,
+    contributions_ahead,
     empty_contributions,
 )
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
@@ -30,7 +30,7 @@ from clusterpath.explain.records import (
     json_numbers,
 )
 from clusterpath.explain.settings import ScoringConfig
-from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, trust_flags
+from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, too_few_enterprises, trust_flags
 from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.loading import LoadedModel
 from clusterpath.models.pipeline import predict_proba_ordered
@@ -131,25 +131,39 @@ def answer_rows(
     and the served model's answers, so the two cannot disagree. With explanations, the
     probabilities come from the same pass over the trees as the SHAP values, and given the
     rows' cluster-year ``keys`` the long SHAP table is written as each chunk is explained."""
-    flags = trust_flags(
-        X, model.bundle["ranges"], model.feature_ids, config, model.bundle.get("support")
-    )
-    ok = np.flatnonzero((flags["flag"] != INSUFFICIENT).to_numpy())
+    ok = np.flatnonzero(~too_few_enterprises(X, config))
     contrib = explained = long = None
     if explain:
         if keys is not None:
             long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
         proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
-        contrib, explained, proba_ok = _contributions_and_drivers(
-            model, X.iloc[ok], vocab, config, long
-        )
-        proba[ok] = proba_ok
+        contrib = empty_contributions(len(ok), model.classes, model.feature_ids)
+        with contributions_ahead(
+            model.bundle["estimator"],
+            X.iloc[ok],
+            model.classes,
+            model.feature_ids,
+            config.explain_chunk_rows,
+            contrib,
+            config.workers(),
+        ) as chunks:
+            flags = _trust(X, model, config)  # while the booster explains the first chunks
+            explained, proba[ok] = _drivers_of_chunks(
+                chunks, model, X.iloc[ok], vocab, config, long
+            )
     else:
+        flags = _trust(X, model, config)
         proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
     pred = _predictions(model, proba, flags)
     level = confidence(pred, flags, config)
     table = None if long is None else long.frame()
     return Answers(pred, flags, level, ok, contrib, explained, table)
+
+
+def _trust(X: pd.DataFrame, model: LoadedModel, config: ScoringConfig) -> pd.DataFrame:
+    return trust_flags(
+        X, model.bundle["ranges"], model.feature_ids, config, model.bundle.get("support")
+    )
 
 
 def score_table(
@@ -205,17 +219,17 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
     return Drivers(drivers_text(pro), driver_records(vocab, pro), driver_records(vocab, con))
 
 
-def _contributions_and_drivers(
-    model: LoadedModel, X: pd.DataFrame, vocab: Vocabulary, config, long: LongForm | None
-) -> tuple[Contributions, Drivers, np.ndarray]:
-    """TreeSHAP of every row, its path probabilities and the drivers of its recommended path,
-    a chunk at a time: each chunk's drivers (and its rows of ``long``) are written while the
-    booster explains the next chunk."""
-    estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
-    contrib = empty_contributions(len(X), model.classes, model.feature_ids)
-    chunks = contributions_in_chunks(
-        estimator, X, model.classes, model.feature_ids, rows, contrib, config.workers()
-    )
+def _drivers_of_chunks(
+    chunks: Iterator[Contributions],
+    model: LoadedModel,
+    X: pd.DataFrame,
+    vocab: Vocabulary,
+    config,
+    long: LongForm | None,
+) -> tuple[Drivers, np.ndarray]:
+    """Path probabilities and the drivers of the recommended path of every row of ``X``,
+    one chunk of its contributions at a time, as the booster finishes them (each chunk's
+    rows of ``long`` too); the booster meanwhile explains the next chunks."""
     text, pro, con = [], [], []
     proba = np.empty((len(X), len(model.classes)))
     with _collector_paused():
@@ -229,7 +243,7 @@ def _contributions_and_drivers(
             text += chunk.text
             pro += chunk.pro
             con += chunk.con
-    return contrib, Drivers(text, pro, con), proba
+    return Drivers(text, pro, con), proba
 
 
 def _probabilities(model: LoadedModel, part: Contributions, X: pd.DataFrame) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from queue import SimpleQueue
 
@@ -87,7 +88,8 @@ def tree_contributions(
     return _fill(estimator, _matrix(X, feature_ids), out)
 
 
-def contributions_in_chunks(
+@contextmanager
+def contributions_ahead(
     estimator,
     X: pd.DataFrame,
     classes: Sequence[str],
@@ -95,8 +97,9 @@ def contributions_in_chunks(
     rows: int,
     into: Contributions | None = None,
     workers: int = 1,
-) -> Iterator[Contributions]:
-    """``tree_contributions`` of ``X`` for ``rows`` rows at a time, in order, computed ahead.
+) -> Iterator[Iterator[Contributions]]:
+    """The chunks of ``tree_contributions`` of ``X``, ``rows`` rows each, in order, computed
+    ahead: the booster starts on entering, so the caller may do other work before reading.
 
     LightGBM releases the interpreter while it computes, so chunks are computed in worker
     threads while the caller turns earlier chunks into Python records. With one worker the
@@ -111,29 +114,45 @@ def contributions_in_chunks(
     matrix = _matrix(X, feature_ids)  # once: each chunk is a view, not a copy
     out = into if into is not None else empty_contributions(len(X), classes, feature_ids)
     starts = list(range(0, len(X), rows)) or [0]
-    workers = max(1, min(workers, len(starts)))
-    boosters = SimpleQueue()
-    if workers > 1:
-        text = lightgbm_step(estimator).booster_.model_to_string()
-        for _ in range(workers):
-            boosters.put(lgb.Booster(model_str=text))
-
-    def chunk(start: int) -> Contributions:
-        at = slice(start, start + rows)
-        part = Contributions(out.values[at], out.base[at], out.classes, out.feature_ids)
-        if workers == 1:
-            return _fill(estimator, matrix[at], part)
-        booster = boosters.get()
+    chunk = _ChunkJob(estimator, matrix, out, rows, max(1, min(workers, len(starts))))
+    with ThreadPoolExecutor(max_workers=chunk.workers, thread_name_prefix="treeshap") as pool:
+        pending = deque(pool.submit(chunk, start) for start in starts[: chunk.workers + 1])
         try:
-            return _fill(estimator, matrix[at], part, booster)
+            yield _in_order(pool, pending, chunk, starts[chunk.workers + 1 :])
         finally:
-            boosters.put(booster)
+            for future in pending:  # left unread after an error: not worth finishing
+                future.cancel()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="treeshap") as pool:
-        pending = deque(pool.submit(chunk, start) for start in starts[: workers + 1])
-        for start in starts[workers + 1 :]:
-            ready = pending.popleft().result()
-            pending.append(pool.submit(chunk, start))
-            yield ready
-        while pending:
-            yield pending.popleft().result()
+
+class _ChunkJob:
+    """Compute one chunk into ``out``: with the booster itself, or with one of ``workers``
+    copies of it, each used by one thread at a time."""
+
+    def __init__(self, estimator, matrix: np.ndarray, out: Contributions, rows: int, workers):
+        self.estimator, self.matrix, self.out, self.rows = estimator, matrix, out, rows
+        self.workers, self.boosters = workers, SimpleQueue()
+        if workers > 1:
+            text = lightgbm_step(estimator).booster_.model_to_string()
+            for _ in range(workers):
+                self.boosters.put(lgb.Booster(model_str=text))
+
+    def __call__(self, start: int) -> Contributions:
+        at, out = slice(start, start + self.rows), self.out
+        part = Contributions(out.values[at], out.base[at], out.classes, out.feature_ids)
+        if self.workers == 1:
+            return _fill(self.estimator, self.matrix[at], part)
+        booster = self.boosters.get()
+        try:
+            return _fill(self.estimator, self.matrix[at], part, booster)
+        finally:
+            self.boosters.put(booster)
+
+
+def _in_order(pool, pending: deque, chunk, rest: list[int]) -> Iterator[Contributions]:
+    """Each chunk once it is done, in order, keeping as many chunks pending as there are."""
+    for start in rest:
+        ready = pending.popleft().result()
+        pending.append(pool.submit(chunk, start))
+        yield ready
+    while pending:
+        yield pending.popleft().result()

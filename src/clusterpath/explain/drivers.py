@@ -111,41 +111,45 @@ class LongForm:
         self.cluster = pd.Categorical(keys["cluster_id"].astype(str))
         self.years = keys["year"].to_numpy()
         self.numbers = np.empty((2, n * self.width))  # value, shap
-        self.cluster_codes = np.empty(n * self.width, dtype=self.cluster.codes.dtype)
-        self.year_column = np.empty(n * self.width, dtype=self.years.dtype)
-        self.paths = np.empty((n, len(roles)), dtype=_code_type(self.classes))
+        cells = n * self.width
+        self.columns = {
+            "cluster_id": np.empty(cells, dtype=self.cluster.codes.dtype),
+            "year": np.empty(cells, dtype=self.years.dtype),
+            "role": np.empty(cells, dtype=_code_type(roles)),
+            "path": np.empty(cells, dtype=_code_type(self.classes)),
+            "feature": np.empty(cells, dtype=_code_type(self.feature_ids)),
+        }
 
     def fill(
         self, at: slice, contrib: Contributions, X: pd.DataFrame, paths: list[np.ndarray]
     ) -> None:
         """Write the rows of cluster-years ``at`` (``contrib`` and ``X`` are theirs); ``paths``
         gives, per role, the path index of each of them."""
-        f, width = len(self.feature_ids), self.width
+        f, r, width, m = len(self.feature_ids), len(self.roles), self.width, len(contrib.values)
         cells = slice(at.start * width, at.stop * width)
-        by_role = self.numbers[:, cells].reshape(2, -1, len(self.roles), f)
+        by_role = self.numbers[:, cells].reshape(2, m, r, f)
         by_role[0] = X.reindex(columns=list(self.feature_ids)).to_numpy(float)[:, None, :]
         for i, path_index in enumerate(paths):
             by_role[1, :, i, :] = path_shap(contrib, path_index)
-        self.paths[at] = np.stack(paths, axis=1)
-        self.cluster_codes[cells] = np.repeat(self.cluster.codes[at], width)
-        self.year_column[cells] = np.repeat(self.years[at], width)
+        column = self.columns
+        column["cluster_id"][cells] = np.repeat(self.cluster.codes[at], width)
+        column["year"][cells] = np.repeat(self.years[at], width)
+        column["role"][cells] = np.tile(np.repeat(np.arange(r), f), m)
+        column["path"][cells] = np.repeat(np.stack(paths, axis=1).ravel(), f)
+        column["feature"][cells] = np.tile(np.arange(f), m * r)
 
     def frame(self) -> pd.DataFrame:
-        n, f, r = len(self.years), len(self.feature_ids), len(self.roles)
         frame = pd.DataFrame(self.numbers.T, columns=["value", "shap"], copy=False)
-        role_codes = np.arange(r, dtype=_code_type(self.roles))
-        feature_codes = np.arange(f, dtype=_code_type(self.feature_ids))
-        columns = {
-            "cluster_id": (self.cluster_codes, self.cluster.categories),
-            "year": self.year_column,
-            "role": (np.tile(np.repeat(role_codes, f), n), self.roles),
-            "path": (np.repeat(self.paths.ravel(), f), self.classes),
-            "feature": (np.tile(feature_codes, n * r), self.feature_ids),
+        categories = {
+            "cluster_id": self.cluster.categories,
+            "role": self.roles,
+            "path": self.classes,
+            "feature": self.feature_ids,
         }
-        for at, (name, column) in enumerate(columns.items()):
-            if isinstance(column, tuple):  # codes already in range and in pandas' own width
-                codes, categories = column
-                column = pd.Categorical.from_codes(codes, categories, validate=False)
+        for at, (name, codes) in enumerate(self.columns.items()):
+            column = codes
+            if name in categories:  # codes already in range and in pandas' own width
+                column = pd.Categorical.from_codes(codes, categories[name], validate=False)
             frame.insert(at, name, column)
         return frame
 

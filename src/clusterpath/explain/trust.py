@@ -112,6 +112,12 @@ def _missing(X: pd.DataFrame, ranges: Mapping, feature_ids: Sequence[str]) -> di
     }
 
 
+def too_few_enterprises(X: pd.DataFrame, config: ScoringConfig) -> np.ndarray:
+    """Rows flagged ``insufficient_data``: fewer enterprises than configured, or unknown."""
+    enterprises = pd.to_numeric(X[ENTERPRISE_COUNT], errors="coerce")
+    return ~(enterprises >= config.min_enterprises).to_numpy()
+
+
 def trust_flags(
     X: pd.DataFrame,
     ranges: Mapping[str, Mapping[str, float]],
@@ -137,7 +143,7 @@ def trust_flags(
     reason = join_reasons(parts, len(X))
     flag = np.where(reason != "", LOW_TRUST, "")
     enterprises = pd.to_numeric(X[ENTERPRISE_COUNT], errors="coerce")
-    few = ~(enterprises >= config.min_enterprises).to_numpy()
+    few = too_few_enterprises(X, config)
     reason[few] = [_too_few(n, config) for n in enterprises[few]]
     return pd.DataFrame(
         {"flag": np.where(few, INSUFFICIENT, flag), "flag_reason": reason}, index=X.index
