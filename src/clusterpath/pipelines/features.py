@@ -21,14 +21,10 @@ from clusterpath.data.sql_checks import (
     ParquetTable,
     check_link_ends,
     check_tables,
-    create_views,
-    guarded,
-    is_clean,
-    missing_columns,
     parquet_tables,
-    table_rules,
 )
 from clusterpath.features.catalogue import load_catalogue
+from clusterpath.features.checked_scans import check_stages, register_guarded
 from clusterpath.features.compute import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
@@ -46,8 +42,6 @@ Engine = Literal["duckdb", "spark"]
 # Columns read (and so checked) per table; the small clusters table is read whole, so a
 # broken column there stops this command as it stops `validate`.
 COLUMNS = {"firms": [*FIRM_COLUMNS, "listed"], "links": LINK_COLUMNS}
-# The tables whose rules are checked in the stages' own scan of their files (DuckDB).
-GUARDED = ("firms", "links")
 
 
 def build_features(
@@ -141,55 +135,26 @@ def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> s
 
 
 def _register_parquet(engine: DuckDBEngine, tables: list[ParquetTable]) -> str:
-    """Give the engine views over the Parquet files (no copies) whose rows check themselves.
-
-    The small tables are checked first, on their own. The rules of ``firms`` and ``links``
-    ride on the stages' own scans instead of scans of their own: each view passes one
-    column that every row read by ``firm_ends`` or ``link_ends`` goes through ``guarded``,
-    which stops the query at a bad row. ``_compute_parquet`` then reports the problems as
-    ``check_tables`` finds them, so messages and their order are those of the plain checks.
-    """
-    con = engine.connection
-    create_views(con, tables)
-    by_name = {t.name: t for t in tables}
-    firms, links = (by_name[n] for n in GUARDED)
-    others = (t for t in tables if t.name not in GUARDED)
-    if (
-        missing_columns(firms)
-        or missing_columns(links)
-        or not all(is_clean(con, t, by_name) for t in others)
-    ):
-        check_tables(con, tables)
-    firm_row = guarded(firms, table_rules(firms, by_name), ROW)
-    engine.materialise(
-        "firms", prepared_firms_sql(firms.view, list(firms.present), firm_row), view=True
-    )
-    link_type = guarded(links, table_rules(links, by_name), "link_type")
-    picked = [f"{link_type} AS link_type" if c == "link_type" else c for c in LINK_COLUMNS]
-    engine.materialise("links", f"SELECT {', '.join(picked)} FROM {links.view}", view=True)
+    """Give the engine views over the Parquet files (no copies), checked as they are read
+    (``checked_scans``); return the fingerprint."""
+    register_guarded(engine, tables)
     return fingerprint_files(t.path for t in tables)
 
 
 def _compute_parquet(
     engine: DuckDBEngine, tables: list[ParquetTable], catalogue, reference, console
 ) -> pd.DataFrame:
-    """Compute over guarded views; a bad row, an empty table or a shared key is then
-    reported by the plain checks (``check_tables``), before anything is written."""
+    """Compute over the guarded views; a row that stopped a stage, or a problem that the
+    stages show, is reported by the plain checks (``check_tables``) before anything is
+    written."""
     import duckdb
 
-    con = engine.connection
     try:
         features = _compute(engine, catalogue, reference, "duckdb", console)
     except duckdb.Error:
-        check_tables(con, tables)  # names the rows that stopped the stages
+        check_tables(engine.connection, tables)  # names the rows that stopped the stages
         raise
-    key = ", ".join(next(t for t in tables if t.name == "firms").spec.key)
-    suspect = con.execute(
-        "SELECT NOT EXISTS (SELECT 1 FROM firm_ends) OR NOT EXISTS (SELECT 1 FROM link_ends) "
-        f"OR EXISTS (SELECT 1 FROM firm_ends GROUP BY {key} HAVING COUNT(*) > 1)"
-    ).fetchone()[0]
-    if suspect:
-        check_tables(con, tables)
+    check_stages(engine.connection, tables)
     _check_after(engine, tables, features)
     return features
 
