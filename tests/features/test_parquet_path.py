@@ -111,7 +111,7 @@ def sql_problems(folder: Path) -> list[str]:
         ("firms", _set("cluster_id", 7, "C9"), "column cluster_id: cluster_id not in the"),
         ("firms", lambda f: f.iloc[0:0], "firms.parquet: table is empty"),
         ("links", _set("link_type", 3, "bribery"), "column link_type: unknown value ('bribery')"),
-        ("links", _set("link_type", 3, None), "column link_type: missing value (1 row, e.g. row 4)"),
+        ("links", _set("link_type", 3, None), "column link_type: missing value (1 row, e.g. row"),
         ("links", _set("weight", 3, np.inf), "column weight: not a finite number"),
         ("links", lambda f: f.drop(columns="weight"), "column weight: required column missing"),
         ("clusters", _set("domain", 1, "magic"), "column domain: unknown value ('magic')"),
