@@ -21,7 +21,7 @@ from clusterpath.data.contract import build_contract
 from clusterpath.data.errors import ContractError
 from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
-from clusterpath.data.sql_checks import parquet_tables
+from clusterpath.data.sql_checks import BROKEN_ROW, parquet_tables
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.pipelines import features as pipeline
 from tests.conftest import TINY
@@ -105,6 +105,16 @@ def sql_problems(folder: Path) -> list[str]:
         ("links", _set("weight", 0, 0.0), "column weight: must be greater than 0"),
         ("links", lambda f: f.iloc[0:0], "links.parquet: table is empty"),
         ("labels", _set("path", 0, "magic"), "column path: unknown value ('magic')"),
+        # rows that only the stages' own scans read: outside every cluster, a link's type
+        ("firms", _set("revenue", 7, -5.0), "column revenue: negative value (1 row, e.g. row 8)"),
+        ("firms", _set("industry_code", 7, "A9"), "column industry_code: not a GB/T 4754-2017"),
+        ("firms", _set("cluster_id", 7, "C9"), "column cluster_id: cluster_id not in the"),
+        ("firms", lambda f: f.iloc[0:0], "firms.parquet: table is empty"),
+        ("links", _set("link_type", 3, "bribery"), "column link_type: unknown value ('bribery')"),
+        ("links", _set("link_type", 3, None), "column link_type: missing value (1 row, e.g. row"),
+        ("links", _set("weight", 3, np.inf), "column weight: not a finite number"),
+        ("links", lambda f: f.drop(columns="weight"), "column weight: required column missing"),
+        ("clusters", _set("domain", 1, "magic"), "column domain: unknown value ('magic')"),
     ],
 )
 def test_both_paths_name_the_same_problems(
@@ -154,10 +164,28 @@ def test_sql_path_computes_what_the_frame_path_computes(tmp_path: Path, monkeypa
     assert sql["extract_fingerprint"].tolist() == frames["extract_fingerprint"].tolist()
 
 
-def test_cli_exits_2_on_a_bad_parquet_extract(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("table", "edit", "expected"),
+    [
+        ("links", _set("target_id", 0, "F99"), "column target_id: firm_id not in firms for that"),
+        ("links", _set("link_type", 3, "bribery"), "column link_type: unknown value ('bribery')"),
+        (
+            "firms",
+            _set("employees", 7, -1),
+            "column employees: negative value (1 row, e.g. row 8)",
+        ),
+        ("firms", _set("year", 16, 2022), "column firm_id+year: duplicate key (2 rows"),
+    ],
+)
+def test_cli_exits_2_on_a_bad_parquet_extract(
+    tmp_path: Path, table: str, edit: Change, expected: str
+) -> None:
+    """Problems found in the stages' own scans are reported as the plain checks report them:
+    one line naming file, column and rows, exit code 2, no output file."""
     folder = typed_copy(tmp_path / "typed")
-    change(folder, "links", _set("target_id", 0, "F99"))
+    change(folder, table, edit)
     done = CliRunner().invoke(app, ["features", str(folder), "--out", str(tmp_path / "f.parquet")])
     assert done.exit_code == 2
-    assert "links.parquet, column target_id: firm_id not in firms for that year" in done.output
+    assert f"{table}.parquet, {expected}" in done.output
+    assert "Traceback" not in done.output and BROKEN_ROW not in done.output
     assert not (tmp_path / "f.parquet").exists()

@@ -41,6 +41,7 @@ from clusterpath.data.readers import narrow_spec
 from clusterpath.data.validation import describe_check, unknown_endpoints
 
 ROW = "_row"  # 0-based position in the file, for messages
+BROKEN_ROW = "a row breaks the contract"  # what a guarded column stops a query with
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,7 @@ def key_problems(con, table: ParquetTable) -> list[Problem]:
     return [Problem(table.file, DUPLICATE_KEY, "+".join(key), rows_of(rows), len(rows))]
 
 
-def _missing_columns(table: ParquetTable) -> list[Problem]:
+def missing_columns(table: ParquetTable) -> list[Problem]:
     """Required columns the file lacks (the frame reader reports these with coercion)."""
     return [
         Problem(table.file, REQUIRED_MISSING, c.name)
@@ -389,18 +390,8 @@ def check_tables(
     """The checks of ``open_parquet_extract`` over views that exist already; ``read_rules``
     adds a table's rules on reading itself (text that did not convert)."""
     by_name = {t.name: t for t in tables}
-    counted = [
-        count_rules(
-            con,
-            t,
-            (read_rules(t) if read_rules else [])
-            + finite_rules(t)
-            + value_rules(t)
-            + cross_rules(t, by_name),
-        )
-        for t in tables
-    ]
-    problems = [p for c in counted for p in _missing_columns(c.table) + c.problems(con, STRUCTURE)]
+    counted = [count_rules(con, t, table_rules(t, by_name, read_rules)) for t in tables]
+    problems = [p for c in counted for p in missing_columns(c.table) + c.problems(con, STRUCTURE)]
     if problems:
         raise ContractError(problems)
     problems = [p for c in counted for p in _value_problems(con, c)]
@@ -409,6 +400,43 @@ def check_tables(
     problems = [p for c in counted for p in c.problems(con, CROSS)]
     if problems:
         raise ContractError(problems + link_end_problems(con, by_name))
+
+
+def table_rules(
+    table: ParquetTable,
+    tables: dict[str, ParquetTable],
+    read_rules: Callable[[ParquetTable], list[Rule]] | None = None,
+) -> list[Rule]:
+    """Every row rule of a table, in the order ``check_tables`` counts them."""
+    return (
+        (read_rules(table) if read_rules else [])
+        + finite_rules(table)
+        + value_rules(table)
+        + cross_rules(table, tables)
+    )
+
+
+def is_clean(con, table: ParquetTable, tables: dict[str, ParquetTable]) -> bool:
+    """Does the table pass all its own checks (columns, rules, not empty, key)?"""
+    if missing_columns(table):
+        return False
+    counted = count_rules(con, table, table_rules(table, tables))
+    if any(n for _, n in counted.failures):
+        return False
+    return bool(counted.rows or table.spec.allow_empty) and not key_problems(con, table)
+
+
+def guarded(table: ParquetTable, rules: list[Rule], column: str) -> str:
+    """``column``, or for a row that breaks a rule an error that stops the query reading it.
+
+    A stage that reads every row of a file through this column checks the rows in its own
+    scan, so the file need not be read once more for the checks alone; the error says only
+    that some row is bad, and ``check_tables`` then names the rows (``BROKEN_ROW``).
+    """
+    if not rules:
+        return column
+    fails = " OR ".join(f"({r.condition})" for r in rules)
+    return f"CASE WHEN {fails} THEN error({table.dialect.literal(BROKEN_ROW)}) ELSE {column} END"
 
 
 def check_link_ends(con, tables: list[ParquetTable], link_ends: str) -> None:

@@ -20,10 +20,11 @@ from clusterpath.data.sql_checks import (
     ROW,
     ParquetTable,
     check_link_ends,
-    open_parquet_extract,
+    check_tables,
     parquet_tables,
 )
 from clusterpath.features.catalogue import load_catalogue
+from clusterpath.features.checked_scans import check_stages, register_guarded
 from clusterpath.features.compute import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
@@ -72,11 +73,10 @@ def build_features(
     try:
         if tables:
             fingerprint = _register_parquet(sql_engine, tables)
+            features = _compute_parquet(sql_engine, tables, catalogue, reference, console)
         else:
             fingerprint = _register_frames(sql_engine, folder, reference)
-        features = _compute(sql_engine, catalogue, reference, "duckdb", console)
-        if tables:
-            _check_after(sql_engine, tables, features)
+            features = _compute(sql_engine, catalogue, reference, "duckdb", console)
     finally:
         sql_engine.close()
     return features.assign(extract_fingerprint=fingerprint, catalogue_version=catalogue.version)
@@ -135,10 +135,28 @@ def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> s
 
 
 def _register_parquet(engine: DuckDBEngine, tables: list[ParquetTable]) -> str:
-    """Check the Parquet files in SQL and give the engine views over them (no copies)."""
-    open_parquet_extract(engine.connection, tables)
-    _register_checked(engine, tables)
+    """Give the engine views over the Parquet files (no copies), checked as they are read
+    (``checked_scans``); return the fingerprint."""
+    register_guarded(engine, tables)
     return fingerprint_files(t.path for t in tables)
+
+
+def _compute_parquet(
+    engine: DuckDBEngine, tables: list[ParquetTable], catalogue, reference, console
+) -> pd.DataFrame:
+    """Compute over the guarded views; a row that stopped a stage, or a problem that the
+    stages show, is reported by the plain checks (``check_tables``) before anything is
+    written."""
+    import duckdb
+
+    try:
+        features = _compute(engine, catalogue, reference, "duckdb", console)
+    except duckdb.Error:
+        check_tables(engine.connection, tables)  # names the rows that stopped the stages
+        raise
+    check_stages(engine.connection, tables)
+    _check_after(engine, tables, features)
+    return features
 
 
 def _register_checked(engine: SqlEngine, tables: list[ParquetTable]) -> None:
