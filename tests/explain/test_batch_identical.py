@@ -86,7 +86,7 @@ def test_faster_steps_give_identical_outputs(case, monkeypatch):
 def _previous_drivers(chunks, model, X, vocab, config, long):
     """The previous steps: probabilities from the estimator, then contributions and drivers,
     and the long table built at the end from the paths of the scores table (the chunks are
-    read only so that the answers' contributions are complete)."""
+    read and dropped)."""
     for _ in chunks:
         pass
     proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
@@ -97,4 +97,4 @@ def _previous_drivers(chunks, model, X, vocab, config, long):
     position = {c: i for i, c in enumerate(model.classes)}
     roles = {role: pred[column].map(position).to_numpy(int) for role, column in ROLES.items()}
     long.whole = (contrib, X, roles)
-    return drivers, proba
+    return drivers, proba, contrib.base

@@ -11,7 +11,6 @@ import shap
 
 from clusterpath.explain.contributions import (
     contributions_ahead,
-    empty_contributions,
     tree_contributions,
 )
 from clusterpath.models.pipeline import lightgbm_step
@@ -89,18 +88,23 @@ def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_chunks_join_back_into_the_whole(small_model, workers):
-    """Chunks come in order and equal the whole, also when several booster copies run."""
+    """Chunks come in order and equal the whole, also when several booster copies run and
+    buffers are reused: a path the booster never learned stays zero in every chunk."""
     pipeline, features, classes, ids = small_model
-    rows = features.head(25)
-    whole = tree_contributions(pipeline, rows, classes, ids)
-    joined = empty_contributions(len(rows), classes, ids)
-    with contributions_ahead(pipeline, rows, classes, ids, 7, joined, workers) as ahead:
-        chunks = list(ahead)
-    assert [len(c.values) for c in chunks] == [7, 7, 7, 4]
-    np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), whole.values)
-    np.testing.assert_array_equal(joined.values, whole.values)
-    np.testing.assert_array_equal(joined.base, whole.base)
-    assert (joined.classes, joined.feature_ids) == (whole.classes, whole.feature_ids)
+    rows, paths = features.head(25), (*classes, "never_learned")
+    whole = tree_contributions(pipeline, rows, paths, ids)
+    values, base, buffers = [], [], set()
+    with contributions_ahead(pipeline, rows, paths, ids, 2, workers) as ahead:
+        for chunk in ahead:  # a chunk is valid until the next one is asked for: copy it
+            values.append(chunk.values.copy())
+            base.append(chunk.base.copy())
+            buffers.add(id(chunk.values.base))
+            assert (chunk.classes, chunk.feature_ids) == (whole.classes, whole.feature_ids)
+    assert [len(v) for v in values] == [2] * 12 + [1]
+    np.testing.assert_array_equal(np.concatenate(values), whole.values)
+    np.testing.assert_array_equal(np.concatenate(base), whole.base)
+    assert not np.concatenate(values)[:, -1, :].any()
+    assert len(buffers) <= workers + 2  # memory of a few chunks, not of every row
 
 
 def test_no_rows_give_one_empty_chunk(small_model):

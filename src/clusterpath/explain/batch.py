@@ -15,11 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.contributions import (
-    Contributions,
-    contributions_ahead,
-    empty_contributions,
-)
+from clusterpath.explain.contributions import Contributions, contributions_ahead
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import LongForm, drivers_text, path_shap, ranked_drivers
 from clusterpath.explain.records import (
@@ -104,16 +100,16 @@ class Answers:
 
     ``pred`` holds path, probabilities, prediction set, runner-up and set size (blank where no
     recommendation is given), ``flags`` the trust flag and its reason. ``ok`` are the
-    positions of the rows given a recommendation; ``contrib``, ``drivers`` and ``long`` (the
-    long SHAP table, when keys were given) cover those rows only, and are None when
-    explanations were not asked for.
+    positions of the rows given a recommendation; ``base`` (each path's SHAP base value),
+    ``drivers`` and ``long`` (the long SHAP table, when keys were given) cover those rows
+    only, and are None when explanations were not asked for.
     """
 
     pred: pd.DataFrame
     flags: pd.DataFrame
     confidence: np.ndarray
     ok: np.ndarray
-    contrib: Contributions | None
+    base: np.ndarray | None
     drivers: Drivers | None
     long: pd.DataFrame | None = None
 
@@ -132,23 +128,21 @@ def answer_rows(
     probabilities come from the same pass over the trees as the SHAP values, and given the
     rows' cluster-year ``keys`` the long SHAP table is written as each chunk is explained."""
     ok = np.flatnonzero(~too_few_enterprises(X, config))
-    contrib = explained = long = None
+    base = explained = long = None
     if explain:
         if keys is not None:
             long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
         proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
-        contrib = empty_contributions(len(ok), model.classes, model.feature_ids)
         with contributions_ahead(
             model.bundle["estimator"],
             X.iloc[ok],
             model.classes,
             model.feature_ids,
             config.explain_chunk_rows,
-            contrib,
             config.workers(),
         ) as chunks:
             flags = _trust(X, model, config)  # while the booster explains the first chunks
-            explained, proba[ok] = _drivers_of_chunks(
+            explained, proba[ok], base = _drivers_of_chunks(
                 chunks, model, X.iloc[ok], vocab, config, long
             )
     else:
@@ -157,7 +151,7 @@ def answer_rows(
     pred = _predictions(model, proba, flags)
     level = confidence(pred, flags, config)
     table = None if long is None else long.frame()
-    return Answers(pred, flags, level, ok, contrib, explained, table)
+    return Answers(pred, flags, level, ok, base, explained, table)
 
 
 def _trust(X: pd.DataFrame, model: LoadedModel, config: ScoringConfig) -> pd.DataFrame:
@@ -178,13 +172,13 @@ def score_table(
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     X = features.reindex(columns=list(model.feature_ids)).astype("float64")
     answers = answer_rows(X, model, vocab, config, keys=features[KEYS])
-    pred, ok, contrib, explained = answers.pred, answers.ok, answers.contrib, answers.drivers
+    pred, ok, explained = answers.pred, answers.ok, answers.drivers
     step("predict")
     step("shap")
     X_ok = X.iloc[ok]
     position = {c: i for i, c in enumerate(model.classes)}
     rec = pred["path"].iloc[ok].map(position).to_numpy(int)
-    base_rec = contrib.base[np.arange(len(rec)), rec]
+    base_rec = answers.base[np.arange(len(rec)), rec]
     targets = list(pred["runner_up"].iloc[ok])
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
     what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
@@ -226,16 +220,17 @@ def _drivers_of_chunks(
     vocab: Vocabulary,
     config,
     long: LongForm | None,
-) -> tuple[Drivers, np.ndarray]:
-    """Path probabilities and the drivers of the recommended path of every row of ``X``,
-    one chunk of its contributions at a time, as the booster finishes them (each chunk's
-    rows of ``long`` too); the booster meanwhile explains the next chunks."""
+) -> tuple[Drivers, np.ndarray, np.ndarray]:
+    """Path probabilities, SHAP base values and the drivers of the recommended path of every
+    row of ``X``, one chunk of its contributions at a time, as the booster finishes them
+    (each chunk's rows of ``long`` too); the booster meanwhile explains the next chunks."""
     text, pro, con = [], [], []
     proba = np.empty((len(X), len(model.classes)))
+    base = np.empty((len(X), len(model.classes)))
     with _collector_paused():
         for part in chunks:
             at = slice(len(text), len(text) + len(part.values))
-            proba[at] = _probabilities(model, part, X.iloc[at])
+            proba[at], base[at] = _probabilities(model, part, X.iloc[at]), part.base
             ranked = np.argsort(-proba[at], axis=1, kind="stable")  # as ``uncertainty`` ranks
             chunk = _drivers(part, ranked[:, 0], X.iloc[at], vocab, config)
             if long is not None:
@@ -243,7 +238,7 @@ def _drivers_of_chunks(
             text += chunk.text
             pro += chunk.pro
             con += chunk.con
-    return Drivers(text, pro, con), proba
+    return Drivers(text, pro, con), proba, base
 
 
 def _probabilities(model: LoadedModel, part: Contributions, X: pd.DataFrame) -> np.ndarray:

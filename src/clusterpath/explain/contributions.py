@@ -95,7 +95,6 @@ def contributions_ahead(
     classes: Sequence[str],
     feature_ids: Sequence[str],
     rows: int,
-    into: Contributions | None = None,
     workers: int = 1,
 ) -> Iterator[Iterator[Contributions]]:
     """The chunks of ``tree_contributions`` of ``X``, ``rows`` rows each, in order, computed
@@ -107,52 +106,70 @@ def contributions_ahead(
     copy of the booster on one thread, and takes the next chunk when it is done. The caller's
     work then takes a core from one worker for a while, and the others go on, instead of every
     core waiting at the end of each chunk for the one that was shared. Each row's
-    contributions do not depend on the other rows, so chunking changes no value. Given
-    ``into`` (``empty_contributions`` of ``len(X)`` rows), each chunk is written in place
-    there and the chunks are views of it, so nothing has to be joined afterwards.
+    contributions do not depend on the other rows, so chunking changes no value.
+
+    A chunk is written into one of a few buffers, reused once the caller asks for the next
+    chunk: memory stays that of a few chunks however many rows there are, and the buffers
+    stay warm. A caller keeps a copy of whatever it needs of a chunk beyond that.
     """
     matrix = _matrix(X, feature_ids)  # once: each chunk is a view, not a copy
-    out = into if into is not None else empty_contributions(len(X), classes, feature_ids)
     starts = list(range(0, len(X), rows)) or [0]
-    chunk = _ChunkJob(estimator, matrix, out, rows, max(1, min(workers, len(starts))))
-    with ThreadPoolExecutor(max_workers=chunk.workers, thread_name_prefix="treeshap") as pool:
-        pending = deque(pool.submit(chunk, start) for start in starts[: chunk.workers + 1])
+    workers = max(1, min(workers, len(starts)))
+    job = _ChunkJob(estimator, matrix, classes, feature_ids, rows, workers)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="treeshap") as pool:
+        pending = deque(pool.submit(job, start) for start in starts[: workers + 1])
         try:
-            yield _in_order(pool, pending, chunk, starts[chunk.workers + 1 :])
+            yield _in_order(pool, pending, job, starts[workers + 1 :])
         finally:
             for future in pending:  # left unread after an error: not worth finishing
                 future.cancel()
 
 
 class _ChunkJob:
-    """Compute one chunk into ``out``: with the booster itself, or with one of ``workers``
-    copies of it, each used by one thread at a time."""
+    """Compute one chunk into a free buffer: with the booster itself, or with one of
+    ``workers`` copies of it, each used by one thread at a time.
 
-    def __init__(self, estimator, matrix: np.ndarray, out: Contributions, rows: int, workers):
-        self.estimator, self.matrix, self.out, self.rows = estimator, matrix, out, rows
-        self.workers, self.boosters = workers, SimpleQueue()
+    At most ``workers + 1`` chunks are pending and the caller holds one, so that many
+    buffers are never all taken when a chunk starts.
+    """
+
+    def __init__(self, estimator, matrix: np.ndarray, classes, feature_ids, rows: int, workers):
+        self.estimator, self.matrix, self.rows, self.workers = estimator, matrix, rows, workers
+        self.buffers, self.boosters = SimpleQueue(), SimpleQueue()
+        size = min(rows, max(len(matrix), 1))
+        for _ in range(workers + 2):  # zeros: a path the booster never learned keeps them
+            self.buffers.put(empty_contributions(size, classes, feature_ids))
         if workers > 1:
             text = lightgbm_step(estimator).booster_.model_to_string()
             for _ in range(workers):
                 self.boosters.put(lgb.Booster(model_str=text))
 
-    def __call__(self, start: int) -> Contributions:
-        at, out = slice(start, start + self.rows), self.out
-        part = Contributions(out.values[at], out.base[at], out.classes, out.feature_ids)
+    def __call__(self, start: int) -> tuple[Contributions, Contributions]:
+        """(the buffer taken, the chunk's contributions: a view of it)."""
+        matrix, buffer = self.matrix[start : start + self.rows], self.buffers.get()
+        n = len(matrix)
+        part = Contributions(
+            buffer.values[:n], buffer.base[:n], buffer.classes, buffer.feature_ids
+        )
         if self.workers == 1:
-            return _fill(self.estimator, self.matrix[at], part)
+            return buffer, _fill(self.estimator, matrix, part)
         booster = self.boosters.get()
         try:
-            return _fill(self.estimator, self.matrix[at], part, booster)
+            return buffer, _fill(self.estimator, matrix, part, booster)
         finally:
             self.boosters.put(booster)
 
+    def release(self, buffer: Contributions) -> None:
+        self.buffers.put(buffer)
 
-def _in_order(pool, pending: deque, chunk, rest: list[int]) -> Iterator[Contributions]:
-    """Each chunk once it is done, in order, keeping as many chunks pending as there are."""
-    for start in rest:
-        ready = pending.popleft().result()
-        pending.append(pool.submit(chunk, start))
-        yield ready
+
+def _in_order(pool, pending: deque, job: _ChunkJob, rest: list[int]) -> Iterator[Contributions]:
+    """Each chunk once it is done, in order, keeping as many chunks pending as there are;
+    a chunk's buffer is freed when the caller asks for the next one."""
+    rest = deque(rest)
     while pending:
-        yield pending.popleft().result()
+        buffer, ready = pending.popleft().result()
+        if rest:
+            pending.append(pool.submit(job, rest.popleft()))
+        yield ready
+        job.release(buffer)
