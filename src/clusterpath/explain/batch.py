@@ -27,10 +27,10 @@ from clusterpath.explain.records import (
 )
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, too_few_enterprises, trust_flags
-from clusterpath.models.conformal import SET_SEPARATOR
+from clusterpath.models.conformal import SET_SEPARATOR, ordered_probabilities
 from clusterpath.models.loading import LoadedModel
 from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.pyfunc import answer_frame, ordered_probabilities
+from clusterpath.models.pyfunc import answer_frame
 from clusterpath.models.temperature import probabilities_from_raw
 from clusterpath.models.uncertainty import uncertainty
 
@@ -230,11 +230,12 @@ def _drivers_of_chunks(
     with _collector_paused():
         for part in chunks:
             at = slice(len(text), len(text) + len(part.values))
-            proba[at], base[at] = _probabilities(model, part, X.iloc[at]), part.base
+            rows = X.iloc[at]
+            proba[at], base[at] = _probabilities(model, part, rows), part.base
             ranked = np.argsort(-proba[at], axis=1, kind="stable")  # as ``uncertainty`` ranks
-            chunk = _drivers(part, ranked[:, 0], X.iloc[at], vocab, config)
+            chunk = _drivers(part, ranked[:, 0], rows, vocab, config)
             if long is not None:
-                long.fill(at, part, X.iloc[at], [ranked[:, 0], ranked[:, 1]])
+                long.fill(at, part, rows, [ranked[:, 0], ranked[:, 1]])
             text += chunk.text
             pro += chunk.pro
             con += chunk.con
@@ -250,7 +251,7 @@ def _probabilities(model: LoadedModel, part: Contributions, X: pd.DataFrame) -> 
     found = probabilities_from_raw(estimator, raw)
     if found is None:
         return predict_proba_ordered(estimator, X, model.classes)
-    return ordered_probabilities(model.bundle, labels, found)
+    return ordered_probabilities(found, labels, model.classes)
 
 
 @contextmanager

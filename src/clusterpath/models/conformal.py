@@ -55,6 +55,16 @@ def calibrate_estimator(
     return calibrated.fit(X, y, **params)
 
 
+def ordered_probabilities(raw: np.ndarray, labels, classes: Sequence[str]) -> np.ndarray:
+    """``raw`` (one column per label of ``labels``) with one column per path of ``classes``,
+    in that order; 0 for a path the model never learned."""
+    position = {c: i for i, c in enumerate(classes)}
+    proba = np.zeros((len(raw), len(position)))
+    for j, c in enumerate(labels):
+        proba[:, position[str(c)]] = raw[:, j]
+    return proba
+
+
 def _true_index(y_true, classes: Sequence[str]) -> np.ndarray:
     index = {c: i for i, c in enumerate(classes)}
     return np.array([index[c] for c in y_true], dtype=int)

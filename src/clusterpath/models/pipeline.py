@@ -19,6 +19,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from clusterpath.models.config import LightGBMConfig, ModelConfig
+from clusterpath.models.conformal import ordered_probabilities
 from clusterpath.models.splits import grouped_split
 
 SELECT = "select"
@@ -120,11 +121,7 @@ def fit_pipeline(
 def predict_proba_ordered(estimator, X: pd.DataFrame, classes: Sequence[str]) -> np.ndarray:
     """Probabilities with one column per class in ``classes`` order (0 for unseen classes)."""
     raw = np.asarray(estimator.predict_proba(X), dtype=float)
-    out = np.zeros((len(X), len(classes)), dtype=float)
-    position = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(estimator.classes_):
-        out[:, position[str(c)]] = raw[:, j]
-    return out
+    return ordered_probabilities(raw, estimator.classes_, classes)
 
 
 def lightgbm_step(estimator) -> LGBMClassifier:

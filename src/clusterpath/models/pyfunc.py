@@ -29,7 +29,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from clusterpath.models.conformal import format_sets, set_membership
+from clusterpath.models.conformal import format_sets, ordered_probabilities, set_membership
 
 BUNDLE = "bundle"
 DECLARATIONS = "declarations"
@@ -63,17 +63,7 @@ def predict_frame(bundle: dict[str, Any], model_input: pd.DataFrame) -> pd.DataF
     X = model_input.reindex(columns=list(bundle["feature_ids"])).astype("float64")
     estimator = bundle["estimator"]
     raw = np.asarray(estimator.predict_proba(X), dtype=float)
-    return answer_frame(bundle, ordered_probabilities(bundle, estimator.classes_, raw))
-
-
-def ordered_probabilities(bundle: dict[str, Any], labels, raw: np.ndarray) -> np.ndarray:
-    """``raw`` (one column per label of ``labels``) with a column per path of the bundle, in
-    its order; 0 for a path the model never learned."""
-    position = {c: i for i, c in enumerate(bundle["classes"])}
-    proba = np.zeros((len(raw), len(position)))
-    for j, c in enumerate(labels):
-        proba[:, position[str(c)]] = raw[:, j]
-    return proba
+    return answer_frame(bundle, ordered_probabilities(raw, estimator.classes_, bundle["classes"]))
 
 
 def answer_frame(bundle: dict[str, Any], proba: np.ndarray) -> pd.DataFrame:
