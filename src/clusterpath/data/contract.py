@@ -21,6 +21,7 @@ RESEARCH_BODIES = ("university", "research_institute")
 OWNERSHIP_TYPES = ("state", "private", "foreign", "hmt", "mixed")
 LINK_TYPES = ("supply", "investment", "co_patent", "tech_transfer", "cooperation")
 LABEL_SOURCES = ("expert", "rules", "simulated")
+CLARITY = ("clear", "mixed")  # how clearly the record supports an expert's reading
 
 # Bounds set by real records, not by the simulator; docs/data-contract.md gives the facts.
 MAX_MONEY = 1e9  # 10k CNY = 10 trillion CNY, twice the largest revenue any firm reports
@@ -184,6 +185,22 @@ def _labels(reference: Reference) -> TableSpec:
             ColumnSpec("cluster_id", "string", "cluster identifier"),
             _year("year", "year the label applies to"),
             ColumnSpec("path", "string", "innovation path", allowed=reference.path_codes),
+            ColumnSpec(
+                "second_path",
+                "string",
+                "a second path the record also supports (a mixed reading); empty if none",
+                required=False,
+                nullable=True,
+                allowed=reference.path_codes,
+            ),
+            ColumnSpec(
+                "clarity",
+                "string",
+                "how clearly the record supports the path: clear or mixed",
+                required=False,
+                nullable=True,
+                allowed=CLARITY,
+            ),
             ColumnSpec("source", "string", "who assigned it", allowed=LABEL_SOURCES),
         ),
         key=("cluster_id", "year"),
