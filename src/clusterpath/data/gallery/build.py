@@ -23,6 +23,7 @@ from clusterpath.data.gallery.generate import (
     synthetic_firms,
 )
 from clusterpath.data.gallery.notes import cluster_note, gallery_readme
+from clusterpath.data.gallery.resolve import ResolvedCluster, resolve
 from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
 from clusterpath.storage import atomic_dir, atomic_path
 
@@ -93,18 +94,19 @@ def _link_rows(ties: list[Tie], alive: dict[str, set[int]], spec, rng) -> list[d
     return rows
 
 
-def cluster_tables(spec: ClusterSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cluster_tables(cluster: ResolvedCluster) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Firms and links of one cluster, from its own seeded generator."""
-    named = named_entities(spec)
-    scale = revenue_scale(spec, named, spec.seed)
+    spec = cluster.spec
+    named = named_entities(cluster)
+    scale = revenue_scale(cluster, named, spec.seed)
     rng = np.random.default_rng(spec.seed)
-    firms = synthetic_firms(spec, rng, scale)
-    research = research_bodies(spec, rng)
+    firms = synthetic_firms(cluster, rng, scale)
+    research = research_bodies(cluster, rng)
     by_key = {e.key: n for e, n in zip(spec.named, named, strict=True)}
-    ties, partners = pattern_ties(spec, rng, by_key, firms, research)
+    ties, partners = pattern_ties(cluster, rng, by_key, firms, research)
     ties += [
-        Tie(by_key[d.source].firm_id, by_key[d.target].firm_id, d.link_type, d.weight)
-        for d in spec.links
+        Tie(by_key[d.source].firm_id, by_key[d.target].firm_id, d.link_type, weight)
+        for d, weight in zip(spec.links, cluster.link_weights, strict=True)
     ]
     entities = named + firms + research + partners
     rows = [row for e in entities for row in _firm_rows(e, spec, rng)]
@@ -115,8 +117,9 @@ def cluster_tables(spec: ClusterSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def build_tables(specs: tuple[ClusterSpec, ...]) -> dict[str, pd.DataFrame]:
-    """The four contract tables holding every gallery cluster."""
-    firms, links = zip(*(cluster_tables(s) for s in specs), strict=True)
+    """The four contract tables holding every buildable gallery cluster."""
+    specs = tuple(s for s in specs if s.built)
+    firms, links = zip(*(cluster_tables(resolve(s)) for s in specs), strict=True)
     clusters = pd.DataFrame(
         [
             {
@@ -133,7 +136,14 @@ def build_tables(specs: tuple[ClusterSpec, ...]) -> dict[str, pd.DataFrame]:
     )
     labels = pd.DataFrame(
         [
-            {"cluster_id": s.cluster_id, "year": y, "path": s.path, "source": "expert"}
+            {
+                "cluster_id": s.cluster_id,
+                "year": y,
+                "path": s.labels.path,
+                "second_path": s.labels.second_path or "",
+                "clarity": s.labels.clarity,
+                "source": "expert",
+            }
             for s in specs
             for y in s.years
         ]

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clusterpath.data.gallery.spec import ClusterSpec, LinkPattern, NamedEntity, SyntheticFirms
+from clusterpath.data.gallery.defaults import LinkPattern, SyntheticFirms
+from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity
+from clusterpath.data.gallery.spec import ClusterSpec
 
 VALUE_LINKS = ("supply", "investment")  # weights are money; the others are counts
 
@@ -52,22 +54,23 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.n
     return np.array(keys)[rng.choice(len(keys), size=size, p=p / p.sum())]
 
 
-def named_entities(spec: ClusterSpec) -> list[Entity]:
-    return [_named(spec, e) for e in spec.named]
+def named_entities(cluster: ResolvedCluster) -> list[Entity]:
+    return [_named(cluster.spec, e) for e in cluster.named]
 
 
 # Values a named entity declares that pass into its Entity unchanged.
 COPIED = (
     "entity_type", "industry_code", "founded_year", "ownership", "hq_outside", "listed",
-    "revenue", "rd_intensity", "invention_patents", "utility_patents", "growth", "vc_funding",
+    "revenue", "rd_intensity", "invention_patents", "utility_patents", "growth",
 )  # fmt: skip
 
 
-def _named(spec: ClusterSpec, e: NamedEntity) -> Entity:
+def _named(spec: ClusterSpec, e: ResolvedEntity) -> Entity:
     return Entity(
         firm_id=f"{spec.cluster_id}-{e.key}",
         cluster_id=spec.cluster_id if e.inside else None,
         employees=float(e.employees),
+        vc_funding=0.0,
         years=tuple(y for y in spec.years if y >= e.founded_year),
         **{name: getattr(e, name) for name in COPIED},
     )
@@ -76,10 +79,10 @@ def _named(spec: ClusterSpec, e: NamedEntity) -> Entity:
 def _lifetimes(rng: np.random.Generator, s: SyntheticFirms, years: tuple[int, ...]):
     """Founding year and observed years of incumbents and of each later year's entrants."""
     first = years[0]
-    ages = np.minimum(rng.exponential(s.mean_age, s.count).astype(int) + 1, first - s.oldest)
+    ages = np.minimum(rng.exponential(s.mean_age, s.firm_count).astype(int) + 1, first - s.oldest)
     founded = list(first - ages)
     observed = []
-    for _ in range(s.count):
+    for _ in range(s.firm_count):
         alive = [first]
         for year in years[1:]:
             if rng.random() < s.exit_rate:
@@ -87,15 +90,17 @@ def _lifetimes(rng: np.random.Generator, s: SyntheticFirms, years: tuple[int, ..
             alive.append(year)
         observed.append(tuple(alive))
     for year in years[1:]:
-        entrants = round(s.count * s.entry_rate)
+        entrants = round(s.firm_count * s.entry_rate)
         founded += [year] * entrants
         observed += [tuple(y for y in years if y >= year)] * entrants
     return founded, observed
 
 
-def synthetic_firms(spec: ClusterSpec, rng: np.random.Generator, scale: float) -> list[Entity]:
-    """Unnamed enterprises drawn from the declared shape; revenues times ``scale``."""
-    s = spec.firms
+def synthetic_firms(
+    cluster: ResolvedCluster, rng: np.random.Generator, scale: float
+) -> list[Entity]:
+    """Unnamed enterprises drawn from the resolved shape; revenues times ``scale``."""
+    spec, s = cluster.spec, cluster.firms
     founded, observed = _lifetimes(rng, s, spec.years)
     n = len(founded)
     divisions = _pick(rng, s.divisions, n)
@@ -136,10 +141,10 @@ def synthetic_firms(spec: ClusterSpec, rng: np.random.Generator, scale: float) -
     return firms
 
 
-def research_bodies(spec: ClusterSpec, rng: np.random.Generator) -> list[Entity]:
+def research_bodies(cluster: ResolvedCluster, rng: np.random.Generator) -> list[Entity]:
     """Unnamed research institutes (contract research, testing, public labs)."""
-    bodies = []
-    for i in range(spec.firms.research_bodies):
+    spec, bodies = cluster.spec, []
+    for i in range(cluster.firms.research_bodies):
         revenue = float(rng.lognormal(np.log(3000), 0.8))
         bodies.append(
             Entity(
@@ -147,7 +152,7 @@ def research_bodies(spec: ClusterSpec, rng: np.random.Generator) -> list[Entity]
                 cluster_id=spec.cluster_id,
                 entity_type="research_institute",
                 industry_code="73",
-                founded_year=int(rng.integers(max(spec.firms.oldest, 1990), spec.years[0])),
+                founded_year=int(rng.integers(max(cluster.firms.oldest, 1990), spec.years[0])),
                 ownership="state",
                 hq_outside=False,
                 listed=False,
@@ -164,12 +169,13 @@ def research_bodies(spec: ClusterSpec, rng: np.random.Generator) -> list[Entity]
     return bodies
 
 
-def revenue_scale(spec: ClusterSpec, named: list[Entity], rng_seed: int) -> float:
+def revenue_scale(cluster: ResolvedCluster, named: list[Entity], rng_seed: int) -> float:
     """Scale for synthetic revenues so the first-year enterprise revenue meets the documented
     output (universities and institutes are not counted in an industry's output)."""
+    spec = cluster.spec
     if spec.total_revenue is None:
         return 1.0
-    probe = synthetic_firms(spec, np.random.default_rng(rng_seed), 1.0)
+    probe = synthetic_firms(cluster, np.random.default_rng(rng_seed), 1.0)
     first = spec.years[0]
     drawn = sum(e.revenue for e in probe if first in e.years)
     named_total = sum(
@@ -218,16 +224,16 @@ def _tie(rng, link_type: str, a: Entity, b: Entity, share: float) -> Tie:
 
 
 def pattern_ties(
-    spec: ClusterSpec,
+    cluster: ResolvedCluster,
     rng: np.random.Generator,
     named: dict[str, Entity],
     firms: list[Entity],
     research: list[Entity],
 ) -> tuple[list[Tie], list[Entity]]:
     """Star, research, peer, parent and external ties; returns ties and outside partners."""
-    p: LinkPattern = spec.pattern
+    spec, p = cluster.spec, cluster.pattern
     ties: list[Tie] = []
-    anchors = [named[k] for k in p.anchors]
+    anchors = [named[k] for k in cluster.anchors]
     for firm in firms:
         if anchors and rng.random() < p.anchor_share:
             anchor = anchors[rng.integers(len(anchors))]

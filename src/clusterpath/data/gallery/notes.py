@@ -1,57 +1,67 @@
 """Markdown notes for the gallery: one per cluster (beside its spec) and the gallery README.
 
-The notes are rendered from the specs and the generated tables, so what they say is real,
-assumed or synthetic cannot drift from what the extract holds.
+The notes are rendered from the specs, the resolved values and the generated tables, so what
+they say is documented, defaulted or synthetic cannot drift from what the extract holds.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from clusterpath.data.gallery.spec import ClusterSpec, NamedEntity
+from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity, resolve
+from clusterpath.data.gallery.spec import ClusterSpec
 from clusterpath.data.reference import load_reference
 
-VALUE_FIELDS = ("founded_year", "ownership", "revenue", "employees", "rd_intensity")
+VALUE_FIELDS = ("founded_year", "ownership", "hq_outside", "revenue", "employees", "rd_intensity")
 STATUS = (
-    "**Real**: the named entities themselves and every value marked with a source key "
-    "(founding year, ownership, output, head count); the documented relations; the "
-    "documented firm count and output where cited. **Assumed**: the named entities' values "
-    "without a source key (set to fit what the sources say in words). **Synthetic**: every "
-    "unnamed firm (ids `-S`), research institute (`-R`) and outside partner (`-X`), and "
-    "every tie not listed under documented relations; they are drawn from the shape above "
-    "with a fixed seed and describe no real firm. The path label (`source: expert`) is this "
-    "gallery's reading of the public record: the paper assigns no real cluster to a path."
+    "**Documented**: the named entities themselves and every value marked with a source key "
+    "(its sentence is quoted under Sources); the documented relations; the documented firm "
+    "count, output and shares. **Default**: every value marked *(default)* and the whole "
+    "shape of the unnamed firms unless a documented figure is named beside it: they come "
+    "from the domain's table in `data/gallery/defaults.yaml`, which knows no path. "
+    "**Synthetic**: every unnamed firm (ids `-S`), research institute (`-R`) and outside "
+    "partner (`-X`), and every tie not listed under documented relations, drawn from that "
+    "shape with a fixed seed; they describe no real firm. The reading (`source: expert`) is "
+    "this gallery's reading of the public record and shapes no value of the extract."
 )
 
 
-def _value(e: NamedEntity, field: str) -> str:
+def _value(e: ResolvedEntity, field: str) -> str:
     value = getattr(e, field)
     text = f"{value:,.0f}" if field in ("revenue", "employees") else str(value)
     if field == "rd_intensity":
         text = f"{value:.1%}"
+    if field == "hq_outside":
+        text = "outside" if value else "local"
     ref = e.documented.get(field)
-    return f"{text} [{ref}]" if ref else f"{text} *(assumed)*"
+    return f"{text} [{ref}]" if ref else f"{text} *(default)*"
 
 
-def _entities_table(spec: ClusterSpec) -> list[str]:
+def _entities_table(cluster: ResolvedCluster) -> list[str]:
     lines = [
-        "| entity | type | division | founded | ownership | revenue (10k CNY) | employees "
-        "| R&D / revenue | in cluster |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| entity | type | division | founded | ownership | seat | revenue (10k CNY) "
+        "| employees | R&D / revenue | in cluster |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for e in spec.named:
+    for e in cluster.named:
         cells = [f"{e.name} ({e.name_en})", e.entity_type, e.industry_code]
         cells += [_value(e, f) for f in VALUE_FIELDS]
         cells.append("yes" if e.inside else "no (outside partner)")
         lines.append("| " + " | ".join(cells) + " |")
-    notes = [f"- {e.name_en}: {e.note}" for e in spec.named if e.note]
+    notes = [f"- {e.name_en}: {e.note}" for e in cluster.named if e.note]
     return lines + (["", *notes] if notes else [])
 
 
-def _synthetic(spec: ClusterSpec, firms: pd.DataFrame, links: pd.DataFrame) -> list[str]:
-    s, p = spec.firms, spec.pattern
+def _origin(cluster: ResolvedCluster, field: str) -> str:
+    ref = cluster.documented.get(field)
+    return f"documented [{ref}]" if ref else "default"
+
+
+def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFrame) -> list[str]:
+    spec, s, p = cluster.spec, cluster.firms, cluster.pattern
     first = spec.years[0]
     inside = firms[(firms["cluster_id"] == spec.cluster_id) & (firms["year"] == first)]
     total = inside.loc[inside["entity_type"] == "enterprise", "revenue"].sum()
@@ -60,22 +70,30 @@ def _synthetic(spec: ClusterSpec, firms: pd.DataFrame, links: pd.DataFrame) -> l
         if spec.total_revenue
         else " (no documented total: unscaled)"
     )
-    count = f"documented [{s.count_ref}]" if s.count_ref else "assumed"
     ownership = ", ".join(f"{k} {v:.0%}" for k, v in s.ownership.items())
     divisions = ", ".join(f"{k} {v:.0%}" for k, v in s.divisions.items())
     year_links = links[links["year"] == first]
+    anchors = ", ".join(cluster.anchors) or "none (no named firm with a documented revenue "
+    if not cluster.anchors:
+        anchors += f"of {p.anchor_revenue_share:.0%} of the total or more)"
     return [
-        f"- {s.count:,} unnamed firms in {first} (count {count}), entry {s.entry_rate:.0%} and "
-        f"exit {s.exit_rate:.0%} a year, unnamed research institutes: {s.research_bodies}.",
-        f"- Divisions: {divisions}. Ownership: {ownership}; "
-        f"{s.hq_outside_share:.0%} branches of outside parents.",
+        f"- {s.firm_count:,} unnamed firms in {first} ({_origin(cluster, 'firm_count')}), "
+        f"entry {s.entry_rate:.0%} and exit {s.exit_rate:.0%} a year; unnamed research "
+        f"bodies: {s.research_bodies}.",
+        f"- Divisions: {divisions} (default). Ownership: {ownership} "
+        f"({_origin(cluster, 'ownership')}); {s.hq_outside_share:.0%} branches of outside "
+        f"parents ({_origin(cluster, 'hq_outside_share')}).",
         f"- Mean age {s.mean_age:g} years; median revenue {s.revenue_median:,.0f} "
-        f"(σ log {s.revenue_sigma:g}); {s.rd_active_share:.0%} do R&D at a median "
-        f"{s.rd_intensity_median:.1%} of revenue; invention share {s.invention_share:.0%}.",
-        f"- Ties: {p.anchor_share:.0%} supply the anchors ({', '.join(p.anchors) or 'none'}); "
-        f"each research body tied to {p.research_reach} firms; {p.peer_per_firm:g} peer ties "
-        f"per firm, {p.cross_industry:.0%} across divisions; {p.parent_share:.0%} of branches "
-        f"tied to an outside parent; {p.external_per_firm:g} outside ties per firm.",
+        f"({_origin(cluster, 'revenue_median')}, σ log {s.revenue_sigma:g}); "
+        f"{s.rd_active_share:.0%} do R&D ({_origin(cluster, 'rd_active_share')}) at a median "
+        f"{s.rd_intensity_median:.1%} of revenue ({_origin(cluster, 'rd_intensity_median')}); "
+        f"invention share {s.invention_share:.0%}.",
+        f"- Anchors (named firms with a documented revenue of at least "
+        f"{p.anchor_revenue_share:.0%} of the total): {anchors}; {p.anchor_share:.0%} of the "
+        f"unnamed firms supply them when there are any. Each research body tied to "
+        f"{p.research_reach} firms; {p.peer_per_firm:g} peer ties per firm, "
+        f"{p.cross_industry:.0%} across divisions; {p.parent_share:.0%} of branches tied to an "
+        f"outside parent; {p.external_per_firm:g} outside ties per firm (all default).",
         f"- Result in {first}: {len(inside):,} entities in the cluster, "
         f"{len(year_links):,} links ({len(year_links) / max(len(inside), 1):.2f} per entity), "
         f"enterprise revenue {total:,.0f}{documented}.",
@@ -92,25 +110,57 @@ def _dating(spec: ClusterSpec) -> str:
     )
 
 
-def cluster_note(spec: ClusterSpec, tables: dict[str, pd.DataFrame]) -> str:
-    """The note beside a cluster's spec: path, evidence, what is real, sources."""
+def reading_line(spec: ClusterSpec) -> str:
+    """``path`` (name), second path, clarity: the reading in one line."""
     ref = load_reference()
-    path, domain = ref.path(spec.path), ref.domain(spec.domain)
-    firms = tables["firms"]
-    ids = set(firms.loc[firms["firm_id"].str.startswith(f"{spec.cluster_id}-"), "firm_id"])
-    links = tables["links"][tables["links"]["source_id"].isin(ids)]
-    documented = [
-        f"- {d.source} → {d.target}: {d.link_type}, weight {d.weight:,.10g} [{d.ref}]: {d.note}"
-        for d in spec.links
-    ]
-    lines = [
+    labels = spec.labels
+    text = f"`{labels.path}` {ref.path(labels.path).name_zh}"
+    if labels.second_path:
+        text += f", second `{labels.second_path}` {ref.path(labels.second_path).name_zh}"
+    return f"{text}; {labels.clarity}"
+
+
+def _lists(spec: ClusterSpec) -> str:
+    return ", ".join(f"{e.list} [{e.ref}]" for e in spec.lists) or "none"
+
+
+def _sources(spec: ClusterSpec) -> list[str]:
+    lines = []
+    for key, url in spec.sources.items():
+        lines.append(f"- [{key}] {url}")
+        quote = " ".join(spec.quotes.get(key, "").split())
+        if quote:
+            lines.append(f"  > {quote}")
+    return lines
+
+
+def _documented_links(cluster: ResolvedCluster) -> list[str]:
+    lines = []
+    for d, weight in zip(cluster.spec.links, cluster.link_weights, strict=True):
+        origin = f"[{d.weight_ref}]" if d.weight_ref else "*(default)*"
+        lines.append(
+            f"- {d.source} → {d.target}: {d.link_type} [{d.ref}], weight {weight:,.10g} "
+            f"{origin}: {d.note}"
+        )
+    return lines or ["- none recorded beyond the pattern below"]
+
+
+def cluster_note(spec: ClusterSpec, tables: dict[str, pd.DataFrame]) -> str:
+    """The note beside a cluster's spec: reading, evidence, values and where from, quotes."""
+    domain = load_reference().domain(spec.domain)
+    head = [
         f"# {spec.name} — {spec.name_en}",
         "",
         f"Cluster `{spec.cluster_id}`, {spec.city} ({spec.province}); domain `{spec.domain}` "
         f"({domain.name_zh}); years {', '.join(map(str, spec.years))}.{_dating(spec)}",
         "",
-        f"**Documented path: `{spec.path}` ({path.name_zh}, {path.name_en}).**",
+        f"**Documented reading: {reading_line(spec)}.** Lists: {_lists(spec)}.",
         "",
+    ]
+    if not spec.built:
+        why = spec.why.strip() or f"The same cluster as `{spec.same_as}`."
+        head += ["**Not built.** " + why, ""]
+    body = [
         "## Evidence",
         "",
         spec.evidence.strip(),
@@ -119,44 +169,97 @@ def cluster_note(spec: ClusterSpec, tables: dict[str, pd.DataFrame]) -> str:
         "",
         spec.reading.strip(),
         "",
-        "## Named entities",
+        "## What argues for another path",
         "",
-        *_entities_table(spec),
-        "",
-        "## Documented relations",
-        "",
-        *(documented or ["- none recorded beyond the pattern below"]),
-        "",
-        "## Synthetic part",
-        "",
-        *_synthetic(spec, firms, links),
-        "",
-        "## Real, assumed, synthetic",
-        "",
-        STATUS,
-        "",
-        "## Sources",
-        "",
-        *[f"- [{key}] {url}" for key, url in spec.sources.items()],
+        spec.against.strip() or "Nothing recorded.",
         "",
     ]
-    return "\n".join(lines)
+    if spec.built:
+        cluster = resolve(spec)
+        firms = tables["firms"]
+        ids = set(firms.loc[firms["firm_id"].str.startswith(f"{spec.cluster_id}-"), "firm_id"])
+        links = tables["links"][tables["links"]["source_id"].isin(ids)]
+        body += [
+            "## Named entities",
+            "",
+            *_entities_table(cluster),
+            "",
+            "## Documented relations",
+            "",
+            *_documented_links(cluster),
+            "",
+            "## Unnamed firms and ties",
+            "",
+            *_synthetic(cluster, firms, links),
+            *_shares_unused(spec),
+            "",
+            "## Documented, default, synthetic",
+            "",
+            STATUS,
+            "",
+        ]
+    return "\n".join([*head, *body, "## Sources and quotes", "", *_sources(spec), ""])
+
+
+def _shares_unused(spec: ClusterSpec) -> list[str]:
+    kept = {k: v for k, v in spec.shares.items() if k == "high_tech_share"}
+    return [
+        f"- Documented, not used by the extract: {k} {v.value:.0%} [{v.ref}]."
+        for k, v in kept.items()
+    ]
 
 
 def gallery_readme(specs: tuple[ClusterSpec, ...], folder: Path) -> str:
-    """``intro.md`` followed by the table of clusters."""
+    """``intro.md``, counts per path and clarity, the table of clusters, the ones not built."""
     intro = (folder / "intro.md").read_text(encoding="utf-8").rstrip()
     ref = load_reference()
+    built = [s for s in specs if s.built]
+    counts = Counter((s.labels.path, s.labels.clarity) for s in built)
+    tally = [
+        "| path | clear | mixed | all |",
+        "|---|---|---|---|",
+        *(
+            f"| `{code}` {ref.path(code).name_zh} | {counts[code, 'clear']} "
+            f"| {counts[code, 'mixed']} | {counts[code, 'clear'] + counts[code, 'mixed']} |"
+            for code in ref.path_codes
+        ),
+        f"| all | {sum(v for (_, c), v in counts.items() if c == 'clear')} "
+        f"| {sum(v for (_, c), v in counts.items() if c == 'mixed')} | {len(built)} |",
+    ]
     rows = [
-        "| id | cluster | city | domain | documented path | evidence | sources |",
+        "| id | cluster | city | domain | reading | lists | sources |",
         "|---|---|---|---|---|---|---|",
     ]
-    for s in specs:
-        first_sentence = s.evidence.strip().split(". ")[0].rstrip(".") + "."
+    for s in built:
         sources = ", ".join(f"[{k}]({u})" for k, u in s.sources.items())
         rows.append(
             f"| {s.cluster_id} | [{s.name}]({s.slug}/README.md) {s.name_en} | {s.city} "
-            f"| {ref.domain(s.domain).name_zh} | `{s.path}` {ref.path(s.path).name_zh} "
-            f"| {first_sentence} | {sources} |"
+            f"| {ref.domain(s.domain).name_zh} | {reading_line(s)} | {_lists(s)} | {sources} |"
         )
-    return intro + "\n\n## Clusters\n\n" + "\n".join(rows) + "\n"
+    missing = [
+        f"| {s.cluster_id} | [{s.name}]({s.slug}/README.md) {s.name_en} | {s.city} "
+        f"| {' '.join((s.why.strip() or f'The same cluster as `{s.same_as}`.').split())} |"
+        for s in specs
+        if not s.built
+    ]
+    out = [
+        intro,
+        "",
+        f"## Readings: {len(built)} clusters built",
+        "",
+        *tally,
+        "",
+        "## Clusters",
+        "",
+        *rows,
+    ]
+    if missing:
+        out += [
+            "",
+            "## Not built",
+            "",
+            "| id | cluster | city | why |",
+            "|---|---|---|---|",
+            *missing,
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,173 @@
+"""Resolve a spec against its domain's defaults: every value concrete, each one either
+documented (with its source key) or the default.
+
+This is the one place where documented facts meet the defaults, so the rule "a number is
+documented or it is the default" is enforced here and checked by the tests, and the notes
+can say of every value where it came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from clusterpath.data.gallery.defaults import (
+    DomainDefaults,
+    LinkPattern,
+    SyntheticFirms,
+    load_defaults,
+)
+from clusterpath.data.gallery.spec import DEFAULTED, ClusterSpec, NamedEntity
+
+ABOVE_SIZE_LINE = 2000.0  # 10k CNY: NBS "above designated size" is revenue >= 20 M CNY
+FOREIGN = ("foreign", "hmt")
+
+
+@dataclass(frozen=True)
+class ResolvedEntity:
+    """A named entity with every value set; ``documented`` says which are sourced."""
+
+    key: str
+    name: str
+    name_en: str
+    entity_type: str
+    industry_code: str
+    inside: bool
+    listed: bool
+    founded_year: int
+    ownership: str
+    hq_outside: bool
+    employees: int
+    revenue: float
+    rd_intensity: float
+    invention_patents: int
+    utility_patents: int
+    growth: float
+    documented: dict[str, str]
+    note: str
+
+
+@dataclass(frozen=True)
+class ResolvedCluster:
+    """A spec with its unnamed firms' shape, link pattern, named values and anchors."""
+
+    spec: ClusterSpec
+    firms: SyntheticFirms
+    pattern: LinkPattern
+    named: tuple[ResolvedEntity, ...]
+    anchors: tuple[str, ...]
+    link_weights: tuple[float, ...]  # one per documented link, in order
+    documented: dict[str, str]  # synthetic field -> source key of the figure that set it
+
+
+def resolve_entity(entity: NamedEntity, table: DomainDefaults, first_year: int, growth: float):
+    fallback = table.named[entity.entity_type]
+    values = {
+        "founded_year": first_year - fallback.age,
+        "ownership": fallback.ownership,
+        "hq_outside": fallback.hq_outside,
+        "employees": fallback.employees,
+        "revenue": fallback.revenue,
+        "rd_intensity": fallback.rd_intensity
+        if fallback.rd_intensity is not None
+        else table.rd_intensity_median,
+        "invention_patents": fallback.invention_patents,
+        "utility_patents": fallback.utility_patents,
+    }
+    values |= {f: getattr(entity, f) for f in DEFAULTED if getattr(entity, f) is not None}
+    return ResolvedEntity(
+        key=entity.key,
+        name=entity.name,
+        name_en=entity.name_en,
+        entity_type=entity.entity_type,
+        industry_code=entity.industry_code,
+        inside=entity.inside,
+        listed=entity.listed,
+        growth=growth,
+        documented=dict(entity.documented),
+        note=entity.note,
+        **values,
+    )
+
+
+def _reweighted(mix: dict[str, float], fixed: dict[str, float]) -> dict[str, float]:
+    """``mix`` with the ``fixed`` keys set and the others scaled to fill the rest."""
+    rest = {k: v for k, v in mix.items() if k not in fixed}
+    room, held = 1.0 - sum(fixed.values()), sum(rest.values())
+    return {**{k: v * room / held for k, v in rest.items()}, **fixed}
+
+
+def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, dict[str, str]]:
+    """The unnamed firms' values the spec documents (count and shares), with their refs."""
+    values: dict = {}
+    refs: dict[str, str] = {}
+    named_inside = sum(1 for e in spec.named if e.inside and e.entity_type == "enterprise")
+    if spec.firm_count is not None:
+        values["firm_count"] = max(spec.firm_count - named_inside, 0)
+        refs["firm_count"] = spec.firm_count_ref
+    shares = spec.shares
+    ownership = dict(table.ownership)
+    if "foreign_revenue_share" in shares:
+        share = shares["foreign_revenue_share"]
+        held = sum(table.ownership[k] for k in FOREIGN)
+        fixed = {k: share.value * table.ownership[k] / held for k in FOREIGN}
+        ownership = _reweighted(ownership, fixed)
+        refs["ownership"] = share.ref
+    if "state_revenue_share" in shares:
+        ownership = _reweighted(ownership, {"state": shares["state_revenue_share"].value})
+        refs["ownership"] = shares["state_revenue_share"].ref
+    if "ownership" in refs:
+        values["ownership"] = ownership
+    for name in ("hq_outside_share", "rd_active_share"):
+        if name in shares:
+            values[name], refs[name] = shares[name].value, shares[name].ref
+    if "rd_intensity" in shares:
+        # cluster R&D / revenue ~ active share x mean intensity (lognormal, sigma 0.6)
+        active = values.get("rd_active_share", table.rd_active_share)
+        mean_factor = math.exp(0.6**2 / 2)
+        values["rd_intensity_median"] = shares["rd_intensity"].value / (active * mean_factor)
+        refs["rd_intensity_median"] = shares["rd_intensity"].ref
+    if "above_size_share" in shares:
+        z = NormalDist().inv_cdf(min(max(shares["above_size_share"].value, 0.01), 0.99))
+        values["revenue_median"] = ABOVE_SIZE_LINE * math.exp(table.revenue_sigma * z)
+        refs["revenue_median"] = shares["above_size_share"].ref
+    return values, refs
+
+
+def anchors(spec: ClusterSpec, named: tuple[ResolvedEntity, ...], firms: SyntheticFirms, share):
+    """Named enterprises inside whose documented revenue is at least ``share`` of the total."""
+    inside = [e for e in named if e.inside and e.entity_type == "enterprise"]
+    total = spec.total_revenue
+    if total is None:
+        expected = firms.revenue_median * math.exp(firms.revenue_sigma**2 / 2)
+        total = sum(e.revenue for e in inside) + firms.firm_count * expected
+    return tuple(e.key for e in inside if "revenue" in e.documented and e.revenue >= share * total)
+
+
+def resolve(spec: ClusterSpec, table: DomainDefaults | None = None) -> ResolvedCluster:
+    """Every value of ``spec`` made concrete from its documented facts and domain defaults."""
+    table = table or load_defaults().table(spec.domain)
+    values, refs = documented_shape(spec, table)
+    firms = table.firms().model_copy(update=values)
+    named = tuple(resolve_entity(e, table, spec.years[0], table.growth) for e in spec.named)
+    by_key = {e.key: e for e in named}
+    weights = tuple(
+        link.weight
+        if link.weight is not None
+        else (
+            by_key[link.source].revenue * table.links.link_weight[link.link_type]
+            if link.link_type in table.links.link_weight
+            else 1.0
+        )
+        for link in spec.links
+    )
+    return ResolvedCluster(
+        spec=spec,
+        firms=firms,
+        pattern=table.links,
+        named=named,
+        anchors=anchors(spec, named, firms, table.links.anchor_revenue_share),
+        link_weights=weights,
+        documented=refs,
+    )
