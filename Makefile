@@ -55,14 +55,20 @@ demo: env browser
 	$(CLI) report $(DEMO_DATA)/scores --out $(DEMO_DATA)/reports
 
 # The gallery of real clusters (data/gallery/): scored by the registered champion, reports
-# in both languages beside the demo's (data/demo/gallery/reports, reports-en).
+# in both languages beside the demo's (data/demo/gallery/reports, reports-en), each cluster
+# page with its documented reading; the agreement table in data/demo/gallery/agreement.md.
 gallery: env
 	$(CLI) validate $(GALLERY)/extract
 	$(CLI) features $(GALLERY)/extract --out $(GALLERY_OUT)/features.parquet
 	$(CLI) score $(GALLERY)/extract --features $(GALLERY_OUT)/features.parquet \
 	  --out $(GALLERY_OUT)/scores
-	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports-en --lang en
-	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports
+	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports-en --lang en \
+	  --gallery $(GALLERY)
+	$(CLI) report $(GALLERY_OUT)/scores --out $(GALLERY_OUT)/reports --gallery $(GALLERY)
+	$(PY) -m clusterpath.pipelines.gallery_agreement --extract $(GALLERY)/extract \
+	  --scores $(GALLERY_OUT)/scores --features $(GALLERY_OUT)/features.parquet \
+	  > $(GALLERY_OUT)/agreement.md
+	@echo "wrote $(GALLERY_OUT)/agreement.md (the gallery's agreement table)"
 
 # Rebuild data/gallery/extract and the notes from the cluster.yaml specs (byte-identical).
 gallery-data: env

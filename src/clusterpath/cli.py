@@ -378,6 +378,10 @@ def report(
         list[str] | None,
         typer.Option(help="With --pdf, print only this cluster (ID or ID:YEAR); repeatable."),
     ] = None,
+    gallery: Annotated[
+        Path | None,
+        typer.Option(help="Gallery folder: show its documented readings beside the paths."),
+    ] = None,
 ) -> None:
     """Write a static site explaining every scored cluster-year, for analysts."""
 
@@ -388,7 +392,7 @@ def report(
         if lang not in LANGUAGES:
             _stderr().print(f"[red]bad input[/red]: --lang {lang}: use {' or '.join(LANGUAGES)}")
             raise typer.Exit(EXIT_BAD_INPUT)
-        run_report(scores, out, lang, pdf, cluster or (), Console())
+        run_report(scores, out, lang, pdf, cluster or (), Console(), gallery)
 
     run_guarded(job)
 

@@ -15,6 +15,7 @@ from rich.markup import escape
 from clusterpath.data.errors import ContractError, Problem
 from clusterpath.report.inputs import Key, read_scores_dir
 from clusterpath.report.pdf import find_chromium, print_pages
+from clusterpath.report.readings import load_readings
 from clusterpath.report.site import MARKER, TOP_LEVEL, render_site
 from clusterpath.storage import atomic_dir
 
@@ -52,6 +53,7 @@ def run_report(
     pdf: bool = False,
     clusters: Sequence[str] = (),
     console: Console | None = None,
+    gallery: Path | None = None,
 ) -> Path:
     """Render the site (and PDFs); see ``clusterpath report --help``. Returns index.html."""
     console = console or Console(quiet=True)
@@ -60,7 +62,8 @@ def run_report(
     to_print = select_pages(list(outputs.records), clusters) if pdf else []
     browser = find_chromium() if pdf else ""
     with atomic_dir(out) as tmp:
-        pages = render_site(outputs, lang, tmp)
+        readings = load_readings(gallery) if gallery else None
+        pages = render_site(outputs, lang, tmp, readings, final=out)
         printed = print_pages(browser, [pages[k] for k in to_print], tmp / "pdf")
     console.print(
         f"wrote {escape(str(out))}/: index.html, method.html, {len(pages):,} cluster pages"

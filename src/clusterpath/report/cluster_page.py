@@ -19,10 +19,12 @@ from clusterpath.report.charts import (
 )
 from clusterpath.report.context import SiteData, percent
 from clusterpath.report.inputs import Key
+from clusterpath.report.readings import Reading
 
 
-def cluster_context(site: SiteData, key: Key) -> dict:
-    """Everything ``cluster.html`` prints for ``key``."""
+def cluster_context(site: SiteData, key: Key, reading: dict | None = None) -> dict:
+    """Everything ``cluster.html`` prints for ``key``; ``reading``: the documented reading of a
+    gallery cluster (see ``documented_reading``), shown beside the recommendation."""
     row, record = site.rows[key], site.outputs.records[key]
     drivers = [driver_row(site, key, d) for d in record["drivers"]]
     holds_back = [driver_row(site, key, d) for d in record["holds_back"]]
@@ -50,6 +52,31 @@ def cluster_context(site: SiteData, key: Key) -> dict:
         "peers": peers(site, key),
         "cited": cited(site, record),
         "provenance": provenance(site, row),
+        "reading": reading,
+    }
+
+
+def documented_reading(site: SiteData, row: dict, reading: Reading, note: str) -> dict:
+    """The reading's paths by name and colour, whether the recommendation meets it, links."""
+    recommended = row["path"] or None
+    if recommended == reading.path:
+        verdict = site.t.reading_agrees
+    elif recommended and recommended == reading.second_path:
+        verdict = site.t.reading_second
+    else:
+        verdict = site.t.reading_differs
+    return {
+        "path": {"name": site.path_name(reading.path), "colour": site.colour(reading.path)},
+        "second": {
+            "name": site.path_name(reading.second_path),
+            "colour": site.colour(reading.second_path),
+        }
+        if reading.second_path
+        else None,
+        "clarity": site.t[f"clarity_{reading.clarity}"],
+        "verdict": verdict,
+        "note": note,
+        "sources": [{"key": k, "href": u} for k, u in reading.sources],
     }
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from clusterpath.report.cluster_page import cluster_context
+from clusterpath.report.cluster_page import cluster_context, documented_reading
 from clusterpath.report.context import SiteData, site_data
 from clusterpath.report.inputs import Key, ScoreOutputs
 from clusterpath.report.names import CLUSTER_FOLDER
 from clusterpath.report.overview import index_context, method_context
+from clusterpath.report.readings import Reading, note_href
 from clusterpath.report.text import load_text
 
 STATIC = Path(__file__).parent / "static"
@@ -46,8 +47,18 @@ def _common(site: SiteData) -> dict:
     }
 
 
-def render_site(outputs: ScoreOutputs, lang: str, folder: Path) -> dict[Key, Path]:
-    """Write the whole site for ``lang`` into ``folder``; return each cluster-year's page."""
+def render_site(
+    outputs: ScoreOutputs,
+    lang: str,
+    folder: Path,
+    readings: dict[str, Reading] | None = None,
+    final: Path | None = None,
+) -> dict[Key, Path]:
+    """Write the whole site for ``lang`` into ``folder``; return each cluster-year's page.
+
+    ``readings``: documented readings shown beside the recommendation of those clusters;
+    ``final``: the folder the site ends up in (links to the notes are relative to it)."""
+    readings = readings or {}
     site = site_data(outputs, load_text(lang))
     env, common = environment(), _common(site)
     (folder / CLUSTER_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -64,7 +75,13 @@ def render_site(outputs: ScoreOutputs, lang: str, folder: Path) -> dict[Key, Pat
     written = {}
     for key in site.rows:
         written[key] = folder / site.page(key)
-        _write(written[key], page.render(**common, **cluster_context(site, key)))
+        reading = readings.get(str(key[0]))
+        shown = None
+        if reading is not None:
+            target = (final or folder) / site.page(key)
+            note = note_href(reading, target.parent)
+            shown = documented_reading(site, site.rows[key], reading, note)
+        _write(written[key], page.render(**common, **cluster_context(site, key, shown)))
     (folder / MARKER).write_text("site written by clusterpath report\n", encoding="utf-8")
     return written
 
