@@ -23,7 +23,7 @@ from clusterpath.data.gallery.generate import (
     synthetic_firms,
 )
 from clusterpath.data.gallery.notes import cluster_note, gallery_readme
-from clusterpath.data.gallery.resolve import ResolvedCluster, resolve
+from clusterpath.data.gallery.resolve import CONTRACT_LINK, ResolvedCluster, resolve
 from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
 from clusterpath.storage import atomic_dir, atomic_path
 
@@ -105,7 +105,12 @@ def cluster_tables(cluster: ResolvedCluster) -> tuple[pd.DataFrame, pd.DataFrame
     by_key = {e.key: n for e, n in zip(spec.named, named, strict=True)}
     ties, partners = pattern_ties(cluster, rng, by_key, firms, research)
     ties += [
-        Tie(by_key[d.source].firm_id, by_key[d.target].firm_id, d.link_type, weight)
+        Tie(
+            by_key[d.source].firm_id,
+            by_key[d.target].firm_id,
+            CONTRACT_LINK.get(d.link_type, d.link_type),
+            weight,
+        )
         for d, weight in zip(spec.links, cluster.link_weights, strict=True)
     ]
     entities = named + firms + research + partners

@@ -20,6 +20,7 @@ from clusterpath.data.gallery.defaults import (
 )
 from clusterpath.data.gallery.spec import DEFAULTED, ClusterSpec, NamedEntity
 
+CONTRACT_LINK = {"parent": "investment"}  # spec link types the contract has no name for
 ABOVE_SIZE_LINE = 2000.0  # 10k CNY: NBS "above designated size" is revenue >= 20 M CNY
 FOREIGN = ("foreign", "hmt")
 
@@ -152,15 +153,13 @@ def resolve(spec: ClusterSpec, table: DomainDefaults | None = None) -> ResolvedC
     firms = table.firms().model_copy(update=values)
     named = tuple(resolve_entity(e, table, spec.years[0], table.growth) for e in spec.named)
     by_key = {e.key: e for e in named}
+    shares = table.links.link_weight
+    kinds = [CONTRACT_LINK.get(link.link_type, link.link_type) for link in spec.links]
     weights = tuple(
         link.weight
         if link.weight is not None
-        else (
-            by_key[link.source].revenue * table.links.link_weight[link.link_type]
-            if link.link_type in table.links.link_weight
-            else 1.0
-        )
-        for link in spec.links
+        else (by_key[link.source].revenue * shares[kind] if kind in shares else 1.0)
+        for link, kind in zip(spec.links, kinds, strict=True)
     )
     return ResolvedCluster(
         spec=spec,

@@ -30,6 +30,7 @@ SHARES = (
     "above_size_share",
 )
 # Values of a named entity that are either documented or taken from the defaults.
+UNADDRESSED = "no address kept:"  # a stored page whose address was not kept, then described
 DEFAULTED = (
     "founded_year",
     "ownership",
@@ -87,7 +88,10 @@ class DocumentedLink(_Frozen):
 
     source: str
     target: str
-    link_type: Literal["supply", "cooperation", "co_patent", "investment", "tech_transfer"]
+    # `parent`: a group holding its branch; the extract writes it as an investment tie
+    link_type: Literal[
+        "supply", "cooperation", "co_patent", "investment", "tech_transfer", "parent"
+    ]
     ref: str  # source key
     note: str = ""
     weight: float | None = None  # only if documented
@@ -173,6 +177,15 @@ class ClusterSpec(_Frozen):
         ):
             if (value is None) != (not ref):
                 raise ValueError(f"{self.slug}: {name} and {name}_ref go together")
+        addressless = sorted(
+            k
+            for k, v in self.sources.items()
+            if not v.startswith(("http://", "https://", UNADDRESSED))
+        )
+        if addressless:
+            raise ValueError(
+                f"{self.slug}: sources {addressless} need an address or {UNADDRESSED!r}"
+            )
         unknown = sorted(self.source_keys() - set(self.sources))
         if unknown:
             raise ValueError(f"{self.slug}: source keys {unknown} not in sources")
