@@ -48,6 +48,12 @@ def test_at_least_forty_clusters_and_six_per_path_each_in_two_years(specs):
     assert all(len(set(s.years)) >= 2 for s in built)
 
 
+def test_every_cluster_is_observed_in_the_same_years(specs):
+    """Scoring crosses every cluster with every year of an extract, so clusters observed in
+    different years would fill the scores and reports with empty cluster-years."""
+    assert len({s.years for s in specs if s.built}) == 1
+
+
 def test_clusters_not_built_say_why_in_the_readme(specs):
     readme = (GALLERY / "README.md").read_text(encoding="utf-8")
     missing = [s for s in specs if not s.built]

@@ -18,6 +18,7 @@ from clusterpath.report.china_map import (
     LARGEST,
     SMALLEST,
     city_of,
+    latest_keys,
     load_china_map,
     place_clusters,
     province_summary,
@@ -192,3 +193,10 @@ def test_build_map_from_a_tiny_administrative_folder(tmp_path: Path):
     (beijing,) = built["provinces"]
     assert (beijing["name"], beijing["short"]) == ("北京市", "北京")
     assert beijing["d"].startswith("M") and len(beijing["anchor"]) == 2
+
+
+def test_every_cluster_reaches_the_map_in_its_latest_year():
+    keys = [("A", 2019), ("A", 2020), ("B", 2024), ("B", 2025), ("C", 2026)]
+    # C is observed only after the map's year; A's latest is 2020, B's 2025
+    assert latest_keys(keys, 2025) == [("A", 2020), ("B", 2025)]
+    assert latest_keys([("A", 2023), ("B", 2023)], 2023) == [("A", 2023), ("B", 2023)]

@@ -170,15 +170,25 @@ def island_marks(islands: tuple[tuple[float, float], ...]) -> str:
     return "".join(f"M{x - 0.5:g} {y - 0.5:g}h1v1h-1z" for x, y in islands)
 
 
+def latest_keys(keys, year: int) -> list[tuple[str, int]]:
+    """Each cluster once, in its latest year up to ``year`` (clusters observed in different
+    years, as in the gallery, all reach the map; with common years this is ``year``)."""
+    latest: dict[str, tuple[str, int]] = {}
+    for key in keys:
+        if key[1] <= year and (key[0] not in latest or key[1] > latest[key[0]][1]):
+            latest[key[0]] = key
+    return [latest[c] for c in sorted(latest, key=str)]
+
+
 def map_context(site: SiteData, year: int) -> dict:
     """The map of ``year`` and the province summary beside it, ready for the template."""
     china_map = load_china_map()
     cities = {c.city: (c.lon, c.lat) for c in load_geography(site.reference).cities}
     enterprises = enterprise_counts(site)
     rows = []
-    for key, row in sorted(site.rows.items(), key=lambda item: str(item[0][0])):
-        if key[1] != year:
-            continue
+    keys = latest_keys(site.rows, year)
+    for key in keys:
+        row = site.rows[key]
         name, code = row["cluster_name"] or key[0], row["path"]
         rows.append(
             {
@@ -198,8 +208,10 @@ def map_context(site: SiteData, year: int) -> dict:
         if c in used
     ]
     placed = place_clusters(rows, china_map, cities)
+    mixed_years = any(key[1] != year for key in keys)
     return {
         "year": year,
+        "title": site.t.fmt("map_title_latest" if mixed_years else "map_title", year=year),
         "width": china_map.width,
         "height": china_map.height,
         "outline": china_map.outline,

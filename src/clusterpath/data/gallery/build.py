@@ -7,6 +7,7 @@ whole, and renders each cluster's note and the gallery README beside the specs.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -189,7 +190,11 @@ def _write_text(target: Path, text: str) -> None:
 
 
 def main() -> None:  # pragma: no cover - `python -m clusterpath.data.gallery.build`
-    counts = write_gallery()
+    try:
+        counts = write_gallery()
+    except ValueError as err:  # a spec that does not validate: one line, exit 2
+        print(f"bad input: {' '.join(str(err).split())}", file=sys.stderr)
+        raise SystemExit(2) from None
     print("wrote data/gallery/extract: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
 

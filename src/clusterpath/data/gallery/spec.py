@@ -212,7 +212,11 @@ def gallery_dir() -> Path:
 
 def load_spec(path: Path) -> ClusterSpec:
     with path.open(encoding="utf-8") as fh:
-        return ClusterSpec(**yaml.safe_load(fh))
+        try:
+            raw = yaml.safe_load(fh)
+        except yaml.YAMLError as err:
+            raise ValueError(f"not valid YAML: {' '.join(str(err).split())}") from err
+    return ClusterSpec(**raw)
 
 
 def load_specs(folder: Path | None = None) -> tuple[ClusterSpec, ...]:
