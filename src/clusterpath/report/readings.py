@@ -21,7 +21,7 @@ class Reading:
     second_path: str | None
     clarity: str
     note: Path  # the cluster's note (README.md beside its spec)
-    sources: tuple[tuple[str, str], ...]  # (key, address)
+    sources: tuple[tuple[str, str], ...]  # (key, address); sources without one are in the note
 
 
 def load_readings(gallery: Path) -> dict[str, Reading]:
@@ -33,7 +33,7 @@ def load_readings(gallery: Path) -> dict[str, Reading]:
             s.labels.second_path,
             s.labels.clarity,
             (gallery / s.slug / "README.md").resolve(),
-            tuple(s.sources.items()),
+            tuple((k, u) for k, u in s.sources.items() if u.startswith("http")),
         )
         for s in load_specs(gallery)
         if s.built

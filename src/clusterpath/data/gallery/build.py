@@ -26,6 +26,8 @@ from clusterpath.data.gallery.generate import (
 from clusterpath.data.gallery.notes import cluster_note, gallery_readme
 from clusterpath.data.gallery.resolve import CONTRACT_LINK, ResolvedCluster, resolve
 from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
+from clusterpath.data.reference import load_reference
+from clusterpath.data.simulator.geography import load_geography
 from clusterpath.storage import atomic_dir, atomic_path
 
 FIRM_COLUMNS = [
@@ -122,9 +124,20 @@ def cluster_tables(cluster: ResolvedCluster) -> tuple[pd.DataFrame, pd.DataFrame
     )
 
 
+def city_provinces(specs: tuple[ClusterSpec, ...]) -> dict[str, str]:
+    """Each cluster's province as ``cities.yaml`` writes it (one spelling for the map and the
+    province table); a city missing there is bad input."""
+    known = {c.city: c.province for c in load_geography(load_reference()).cities}
+    missing = sorted({f"{s.slug}: {s.city}" for s in specs if s.city not in known})
+    if missing:
+        raise ValueError(f"cities not in data/reference/cities.yaml: {', '.join(missing)}")
+    return known
+
+
 def build_tables(specs: tuple[ClusterSpec, ...]) -> dict[str, pd.DataFrame]:
     """The four contract tables holding every buildable gallery cluster."""
     specs = tuple(s for s in specs if s.built)
+    province = city_provinces(specs)
     firms, links = zip(*(cluster_tables(resolve(s)) for s in specs), strict=True)
     clusters = pd.DataFrame(
         [
@@ -132,7 +145,7 @@ def build_tables(specs: tuple[ClusterSpec, ...]) -> dict[str, pd.DataFrame]:
                 "cluster_id": s.cluster_id,
                 "name": s.name,
                 "name_en": s.name_en,
-                "province": s.province,
+                "province": province[s.city],
                 "city": s.city,
                 "domain": s.domain,
                 "world": WORLD,

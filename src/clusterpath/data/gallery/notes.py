@@ -209,6 +209,10 @@ def _shares_unused(spec: ClusterSpec) -> list[str]:
     ]
 
 
+def _source_link(key: str, address: str) -> str:
+    return f"[{key}]({address})" if address.startswith("http") else f"{key} ({address})"
+
+
 def gallery_readme(specs: tuple[ClusterSpec, ...], folder: Path) -> str:
     """``intro.md``, counts per path and clarity, the table of clusters, the ones not built."""
     intro = (folder / "intro.md").read_text(encoding="utf-8").rstrip()
@@ -231,7 +235,7 @@ def gallery_readme(specs: tuple[ClusterSpec, ...], folder: Path) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for s in built:
-        sources = ", ".join(f"[{k}]({u})" for k, u in s.sources.items())
+        sources = ", ".join(_source_link(k, u) for k, u in s.sources.items())
         rows.append(
             f"| {s.cluster_id} | [{s.name}]({s.slug}/README.md) {s.name_en} | {s.city} "
             f"| {ref.domain(s.domain).name_zh} | {reading_line(s)} | {_lists(s)} | {sources} |"
