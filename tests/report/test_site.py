@@ -248,7 +248,7 @@ def test_failure_leaves_the_previous_report_whole(scores_dir, tmp_path, monkeypa
     run_report(scores_dir, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    def broken(outputs, lang, folder):
+    def broken(outputs, lang, folder, *readings, **final):
         (folder / "index.html").write_text("half", encoding="utf-8")
         raise OSError("disk full")
 
