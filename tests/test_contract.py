@@ -117,6 +117,16 @@ def _set(column: str, row: int, value: str):
         ("links", lambda f: f.iloc[0:0], "links.csv: table is empty"),
         ("labels", _set("path", 0, "magic"), "labels.csv, column path: unknown value ('magic')"),
         (
+            "labels",
+            _set("clarity", 0, "vague"),
+            "labels.csv, column clarity: unknown value ('vague')",
+        ),
+        (
+            "labels",
+            _set("second_path", 0, "magic"),
+            "labels.csv, column second_path: unknown value ('magic')",
+        ),
+        (
             "clusters",
             _set("domain", 0, "space"),
             "clusters.csv, column domain: unknown value ('space')",
@@ -135,6 +145,14 @@ def test_missing_table(tiny_dir: Path) -> None:
         f"{tiny_dir}: missing table clusters "
         "(clusters.parquet, .csv or .xlsx, or a sheet clusters in a workbook)"
     ]
+
+
+def test_labels_with_an_empty_second_path_and_clarity_are_valid(tiny_dir: Path) -> None:
+    def add(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(second_path="", clarity="clear")
+
+    edit_csv(tiny_dir, "labels", add)
+    assert load_extract(tiny_dir).labels["clarity"].eq("clear").all()
 
 
 def test_missing_optional_labels_is_fine(tiny_dir: Path) -> None:
