@@ -94,7 +94,6 @@ def main() -> None:
     from clusterpath.explain.settings import load_scoring_config
     from clusterpath.features.catalogue import load_catalogue
     from clusterpath.models.loading import load_path_model
-    from clusterpath.models.pipeline import lightgbm_step
     from clusterpath.models.tracking import use_tracking_uri
     from clusterpath.pipelines.score import explanations_document, stamp, write_outputs
 
@@ -106,7 +105,7 @@ def main() -> None:
     )
     features = resampled_features(args.features, args.rows)
     X = features[list(model.feature_ids)].astype("float64")
-    booster = lightgbm_step(model.bundle["estimator"]).booster_
+    (booster,) = model.booster_copies(1)  # the bare booster, as LightGBM serves it
     results: list[tuple[str, float]] = []
 
     def raw() -> None:
@@ -224,11 +223,10 @@ def what_if_side_by_side(model, vocab, config, sample, reference_rows) -> SideBy
     from tests.explain import reference_search
 
     from clusterpath.explain.batch import _what_ifs
-    from clusterpath.models.pyfunc import predict_frame
     from clusterpath.models.uncertainty import uncertainty
 
     X = sample[list(model.feature_ids)].astype("float64").reset_index(drop=True)
-    targets = list(uncertainty(predict_frame(model.bundle, X))["runner_up"])
+    targets = list(uncertainty(model.answer(X))["runner_up"])
     out = SideBySide()
 
     def run(rows: int, *search) -> tuple[list, float]:

@@ -7,7 +7,7 @@ import pytest
 
 from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.dataset import join_labels
-from clusterpath.models.pyfunc import predict_frame
+from clusterpath.models.path_model import PathModel
 from clusterpath.models.training import LIGHTGBM, split_holdout, train_and_evaluate
 
 
@@ -58,7 +58,7 @@ def test_conformal_sets_cover_held_out_clusters_near_the_target(trained):
 
 def test_served_bundle_predicts_paths_probabilities_and_non_empty_sets(trained, path_codes):
     bundle = trained.bundle("1.0")
-    out = predict_frame(bundle, trained.split.holdout.X)
+    out = PathModel(bundle).answer(trained.split.holdout.X)
     expected = ["path", *(f"p_{c}" for c in path_codes), "prediction_set"]
     assert list(out.columns) == expected
     proba = out[[f"p_{c}" for c in path_codes]].to_numpy()

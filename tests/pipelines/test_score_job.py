@@ -230,17 +230,16 @@ def test_record_base_plus_shap_is_the_raw_score_of_the_path(setup, scored):
     """The waterfall of a report adds the long table's SHAP to ``shap_base``: it must land on
     the booster's own raw score of the recommended path."""
     from clusterpath.models.loading import load_path_model
-    from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
 
     out, _ = scored
     _, features_file, uri, model_uri = setup
     with tracking_to(uri):
         model = load_path_model(model_uri)
-    estimator = model.bundle["estimator"]
     features = pd.read_parquet(features_file).set_index(["cluster_id", "year"])
-    booster = lightgbm_step(estimator).booster_
-    raw = booster.predict(features[list(model.feature_ids)].astype("float64"), raw_score=True)
-    column = {code: j for j, code in enumerate(lightgbm_labels(estimator))}
+    forest = model.forest  # the booster's own trees, summed leaf by leaf
+    matrix = features[list(forest.names)].astype("float64").to_numpy()
+    raw = forest.raw_scores(matrix)
+    column = {code: j for j, code in enumerate(forest.labels)}
     row_of = {key: i for i, key in enumerate(features.index)}
     long = pd.read_parquet(out / "explanations.parquet")
     recommended = long[long.role == "recommended"]

@@ -178,19 +178,17 @@ def champion_score(
 ) -> tuple[str | None, float | None, str | None]:
     """(version, holdout macro-F1, problem) of the current champion on the given rows.
 
-    The champion's estimator predicts as the candidate's was graded (``predict_frame``):
+    The champion's path model answers as the candidate's was graded (``PathModel.answer``):
     the served answer leaves the path blank for clusters too small to score, which would
     count against the champion on rows the candidate was graded on.
     """
-    from clusterpath.models.pyfunc import predict_frame
-
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
         return None, None, None
     try:
         model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
-        predicted = predict_frame(model.unwrap_python_model().bundle, X)["path"]
+        predicted = model.unwrap_python_model().model.answer(X)["path"]
         predicted = predicted.astype(str).to_numpy()
     except Exception as exc:  # any failure means the champion cannot be judged here
         return str(current.version), None, f"{type(exc).__name__}: {exc}"

@@ -49,10 +49,9 @@ from clusterpath.models.pipeline import (
     lightgbm_step,
     predict_proba_ordered,
 )
-from clusterpath.models.pyfunc import feature_ranges
 from clusterpath.models.shift import LIGHTGBM, ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
-from clusterpath.models.support import distances, fit_support, important_features
+from clusterpath.models.support import distances, feature_ranges, fit_support, important_features
 from clusterpath.models.temperature import TemperatureScaled, apply_temperature
 
 
@@ -93,7 +92,7 @@ class TrainingResult:
         return tuple(sorted(self.split.holdout.groups.unique()))
 
     def bundle(self, catalogue_version: str = "") -> dict[str, object]:
-        """What the served model needs, as plain objects (see ``pyfunc.PathModel``)."""
+        """What the served model needs, as plain objects (read by ``path_model.PathModel``)."""
         return {
             "estimator": self.model,
             "classes": list(self.classes),

@@ -24,7 +24,8 @@ from clusterpath.explain.batch import ScoredBatch, score_table
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import ScoringConfig, load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.loading import LoadedModel, check_catalogue, load_path_model
+from clusterpath.models.loading import check_catalogue, load_path_model
+from clusterpath.models.path_model import PathModel
 from clusterpath.pipelines.inputs import load_features
 from clusterpath.spark.session import SparkOptions
 from clusterpath.storage import atomic_dir
@@ -90,29 +91,29 @@ def every_cluster_year(features: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
     return pd.concat([features, filler], ignore_index=True)
 
 
-def stamp(batch: ScoredBatch, model: LoadedModel, fingerprint: str, version: str) -> None:
+def stamp(batch: ScoredBatch, model: PathModel, fingerprint: str, version: str) -> None:
     """Provenance columns on every scores row; ``scored_at`` is the only varying one."""
     scored_at = datetime.now(UTC).isoformat(timespec="seconds")
-    batch.scores["model_name"] = model.name
-    batch.scores["model_version"] = model.version
-    batch.scores["run_id"] = model.run_id
+    batch.scores["model_name"] = model.identity.name
+    batch.scores["model_version"] = model.identity.version
+    batch.scores["run_id"] = model.identity.run_id
     batch.scores["extract_fingerprint"] = fingerprint
     batch.scores["catalogue_version"] = version
     batch.scores["scored_at"] = scored_at
 
 
-def explanations_document(batch: ScoredBatch, model: LoadedModel, vocab: Vocabulary) -> dict:
+def explanations_document(batch: ScoredBatch, model: PathModel, vocab: Vocabulary) -> dict:
     """The explanations file: provenance, the paths, indicators and passages declared once,
     and one row per cluster-year referring to them by id (docs/explanations.schema.json)."""
     first = batch.scores.iloc[0] if len(batch.scores) else {}
     return {
         "format": DOCUMENT_FORMAT,
         "model": {
-            "uri": model.uri,
-            "name": model.name,
-            "version": model.version,
-            "run_id": model.run_id,
-            "training_metrics": model.metrics,
+            "uri": model.identity.uri,
+            "name": model.identity.name,
+            "version": model.identity.version,
+            "run_id": model.identity.run_id,
+            "training_metrics": dict(model.identity.metrics),
         },
         "extract_fingerprint": first.get("extract_fingerprint", ""),
         "catalogue_version": vocab.catalogue.version,
@@ -207,7 +208,7 @@ def run_score(
     console.print(summary_line(batch.scores))
     console.print(
         f"wrote {escape(str(out))}/: {', '.join(OUTPUTS)} "
-        f"(model {escape(model.name)} v{model.version})"
+        f"(model {escape(model.identity.name)} v{model.identity.version})"
     )
     return batch
 

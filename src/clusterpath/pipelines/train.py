@@ -32,6 +32,7 @@ from clusterpath.models.dataset import (
     join_labels,
     label_counts,
 )
+from clusterpath.models.evaluation import Evaluation
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
 
@@ -113,12 +114,13 @@ def log_run(
 
     from clusterpath.explain.contributions import tree_contributions
     from clusterpath.models import tracking
+    from clusterpath.models.path_model import PathModel
     from clusterpath.models.plots import (
         confusion_figure,
         reliability_figure,
         shap_summary_figure,
     )
-    from clusterpath.models.pyfunc import log_path_model, save_bundle
+    from clusterpath.serving.pyfunc import log_path_model, save_bundle
 
     mlflow.log_params(_params(config, result, tuned))
     mlflow.set_tags(dict(provenance))
@@ -157,19 +159,18 @@ def log_run(
         "lightgbm served, held-out": holdout.reliability,
     }
     tracking.log_figure(reliability_figure(curves), "calibration_curve")
-    shap = tree_contributions(
-        result.model, result.split.train.X, result.classes, result.feature_ids
-    )
+    bundle = result.bundle(provenance.get("catalogue_version", ""))
+    model = PathModel(bundle)
+    shap = tree_contributions(model, result.split.train.X)
     tracking.log_frame(shap.mean_abs(), "evaluation/shap_mean_abs.csv", index=True)
     tracking.log_figure(shap_summary_figure(shap.mean_abs()), "shap_summary")
-    bundle = result.bundle(provenance.get("catalogue_version", ""))
     tracking.log_json(bundle["ranges"], "model_support/training_ranges.json")
     with tracking.scratch_dir() as scratch:
         bundle_path = save_bundle(bundle, Path(scratch) / "bundle.joblib")
-        return log_path_model(bundle, bundle_path, result.split.train.X), bundle
+        return log_path_model(bundle, bundle_path, result.split.train.X), model
 
 
-SUMMARY_COLUMNS = (
+SUMMARY_ROWS = (
     ("cv", "macro_f1", "CV F1"),
     ("cv", "ece", "CV ECE"),
     ("holdout", "macro_f1", "held-out F1"),
@@ -180,16 +181,20 @@ SUMMARY_COLUMNS = (
 )
 
 
+def comparison_table(evaluations: Mapping[str, Mapping[str, Evaluation]]) -> Table:
+    """One column per model, one row per grade: model names stay whole in 80 columns."""
+    table = Table(title="CV: training clusters | held-out: clusters | shift: worlds")
+    table.add_column("metric", no_wrap=True)
+    for name in evaluations:
+        table.add_column(name, justify="right", no_wrap=True)
+    for stage, key, title in SUMMARY_ROWS:
+        table.add_row(title, *(metric_cell(s, stage, key) for s in evaluations.values()))
+    return table
+
+
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
     """The comparison table and the lines that explain it (every ECE is the table's)."""
-    table = Table(
-        title="models: grouped CV on training clusters | held-out clusters | held-out worlds"
-    )
-    table.add_column("model")
-    for *_, title in SUMMARY_COLUMNS:
-        table.add_column(title, justify="right")
-    for name, stages in result.evaluations.items():
-        table.add_row(name, *(metric_cell(stages, st, key) for st, key, _ in SUMMARY_COLUMNS))
+    table = comparison_table(result.evaluations)
     console.print(table)
     used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
     cov = result.holdout_coverage
@@ -280,7 +285,6 @@ def run_train(
     import mlflow
 
     from clusterpath.models import tracking
-    from clusterpath.models.pyfunc import predict_frame
 
     console = console or Console(quiet=True)
     tracking.check_project_run(experiment, tracking_uri)
@@ -314,7 +318,7 @@ def run_train(
             )
             mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
         result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
-        info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
+        info, model = log_run(result, config, config_path, counts, provenance, tuned)
         print_summary(console, result, counts)
         warnings = generalisation_warnings(result, config)
         for warning in warnings:
@@ -327,7 +331,7 @@ def run_train(
                 result.split.holdout.scored(config.evaluation.evaluation_sources)
             )
             X_holdout = rows.X[list(result.feature_ids)]
-            predicted = predict_frame(bundle, X_holdout)["path"].to_numpy()
+            predicted = model.answer(X_holdout)["path"].to_numpy()
             from clusterpath.models.evaluation import macro_f1
 
             score = macro_f1(rows.y.to_numpy(object), predicted, result.classes)
