@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shap
 
-from clusterpath.explain.contributions import (
+from clusterpath.models.contributions import (
     contributions_ahead,
     tree_contributions,
 )

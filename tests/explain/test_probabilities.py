@@ -10,10 +10,10 @@ from sklearn.model_selection import GroupKFold
 from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.reference import load_reference
 from clusterpath.explain.batch import answer_rows
-from clusterpath.explain.contributions import tree_contributions
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.contributions import tree_contributions
 from clusterpath.models.path_model import probability_column
 from clusterpath.models.pipeline import predict_proba_ordered
 from clusterpath.models.temperature import TemperatureScaled, probabilities_from_raw

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.contributions import contributions_ahead
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import LongForm, drivers_text, path_shap, ranked_drivers
 from clusterpath.explain.records import (
@@ -123,8 +122,8 @@ def answer_rows(
         if keys is not None:
             long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
         proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
-        with contributions_ahead(
-            model, X.iloc[ok], config.explain_chunk_rows, config.workers()
+        with model.contributions_ahead(
+            X.iloc[ok], config.explain_chunk_rows, config.workers()
         ) as chunks:
             flags = _trust(X, model, config)  # while the booster explains the first chunks
             explained, proba[ok], base = _drivers_of_chunks(

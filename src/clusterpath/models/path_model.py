@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from clusterpath.models.conformal import format_sets, ordered_probabilities, set_membership
-from clusterpath.models.contributions import Contributions
+from clusterpath.models.contributions import Contributions, contributions_ahead, tree_contributions
 from clusterpath.models.forest import Forest, forest_of
 from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step, predict_proba_ordered
 from clusterpath.models.temperature import probabilities_from_raw
@@ -128,6 +128,15 @@ class PathModel:
                 out.values[:, i, :] = blocks[:, position[code], :n_features]
                 out.base[:, i] = blocks[:, position[code], n_features]
         return out
+
+    def contributions(self, X: pd.DataFrame) -> Contributions:
+        """TreeSHAP of the rows of ``X`` (indicators by name), paths in path order."""
+        return tree_contributions(self, X)
+
+    def contributions_ahead(self, X: pd.DataFrame, rows: int, workers: int = 1):
+        """``contributions`` of ``X`` in chunks of ``rows``, computed ahead by ``workers``
+        threads (``contributions.contributions_ahead``): a context manager."""
+        return contributions_ahead(self, X, rows, workers)
 
     def booster_copies(self, n: int) -> list[lgb.Booster]:
         """``n`` independent copies of the booster, one per thread explaining in parallel."""

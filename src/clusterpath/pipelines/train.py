@@ -112,7 +112,6 @@ def log_run(
     """Record params, metrics, tables, plots and the served model in the active run."""
     import mlflow
 
-    from clusterpath.explain.contributions import tree_contributions
     from clusterpath.models import tracking
     from clusterpath.models.path_model import PathModel
     from clusterpath.models.plots import (
@@ -161,7 +160,7 @@ def log_run(
     tracking.log_figure(reliability_figure(curves), "calibration_curve")
     bundle = result.bundle(provenance.get("catalogue_version", ""))
     model = PathModel(bundle)
-    shap = tree_contributions(model, result.split.train.X)
+    shap = model.contributions(result.split.train.X)
     tracking.log_frame(shap.mean_abs(), "evaluation/shap_mean_abs.csv", index=True)
     tracking.log_figure(shap_summary_figure(shap.mean_abs()), "shap_summary")
     tracking.log_json(bundle["ranges"], "model_support/training_ranges.json")
