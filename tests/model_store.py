@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 
 from clusterpath.models.config import ModelConfig
 from clusterpath.models.dataset import join_labels
+from clusterpath.models.monitoring import training_reference
 from clusterpath.models.path_model import PathModel
 from clusterpath.models.pipeline import build_pipeline
 from clusterpath.models.support import feature_ranges
@@ -45,6 +46,7 @@ def small_bundle(
         "conformal": {"method": "lac", "coverage": 0.9, "threshold": 0.8, "n_calibration": 1},
         "ranges": feature_ranges(data.X, feature_ids),
         "catalogue_version": "1.0",
+        "reference": training_reference(data.X, feature_ids, {"low_trust": 0.025}),
     }
 
 

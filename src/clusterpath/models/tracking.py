@@ -261,3 +261,53 @@ def register_and_promote(
 def scratch_dir() -> tempfile.TemporaryDirectory:
     """A temporary folder for files that are logged and then dropped."""
     return tempfile.TemporaryDirectory(prefix="clusterpath-train-")
+
+
+MONITORING_EXPERIMENT = "clusterpath-monitoring"
+
+
+def monitoring_metrics(doc: Mapping) -> dict[str, float]:
+    """The figures of a monitoring document that line up across batches in the UI."""
+    metrics = {
+        key: doc[key]
+        for key in ("estimated_accuracy", "estimated_macro_f1", "rows")
+        if doc.get(key) is not None
+    }
+    for key in ("estimated_accuracy_interval", "estimated_macro_f1_interval"):
+        if doc.get(key):
+            metrics[f"{key}_low"], metrics[f"{key}_high"] = doc[key]
+    drift = doc["drift"]
+    if drift.get("indicators") is not None:
+        metrics["drifted_indicators"] = len(drift["drifted"])
+        metrics["drifted_share"] = drift["drifted_share"]
+    for flag, shares in doc["flags"].items():
+        metrics[f"{flag}_share"] = shares["share"]
+    for key, value in doc.get("actual", {}).items():
+        if isinstance(value, int | float):
+            metrics[f"actual_{key}"] = value
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def log_monitoring(doc: Mapping, figure, tags: Mapping[str, str]) -> str:
+    """Log one scored batch as a run of the monitoring experiment (its metrics, the document
+    and the drift plot), tagged so that successive batches line up; returns the run id.
+
+    Uses the client alone, so an active run of the caller (``mlflow run``) is left alone.
+    """
+    client = MlflowClient()
+    found = client.get_experiment_by_name(MONITORING_EXPERIMENT)
+    if found is not None:
+        experiment_id = found.experiment_id
+    else:
+        artifacts = local_artifact_root(mlflow.get_tracking_uri())
+        location = None if artifacts is None else (artifacts / MONITORING_EXPERIMENT).as_uri()
+        experiment_id = client.create_experiment(MONITORING_EXPERIMENT, location)
+    run = client.create_run(experiment_id, tags=dict(tags), run_name="score")
+    run_id = run.info.run_id
+    for key, value in monitoring_metrics(doc).items():
+        client.log_metric(run_id, key, value)
+    client.log_dict(run_id, dict(doc), "monitoring.json")
+    if figure is not None:
+        client.log_figure(run_id, figure, "plots/drift.png")
+    client.set_terminated(run_id)
+    return run_id

@@ -42,6 +42,7 @@ from clusterpath.models.evaluation import (
     expected_calibration_error,
     out_of_fold_proba,
 )
+from clusterpath.models.monitoring import training_reference
 from clusterpath.models.pipeline import (
     MODEL,
     build_pipeline,
@@ -104,6 +105,11 @@ class TrainingResult:
             "calibrated": self.calibrated,
             "temperature": self.temperature,
             "support": self.support,
+            "reference": training_reference(
+                self.split.train.X,
+                self.feature_ids,
+                {"low_trust": self.holdout_flags.get("flag_rate", float("nan"))},
+            ),
         }
 
 

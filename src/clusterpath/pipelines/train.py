@@ -141,6 +141,7 @@ def log_run(
     if result.shift is not None:
         metrics |= {f"shift_{k}": v for k, v in result.shift.flags.items()}
         metrics["shift_worlds"] = float(len(result.shift.per_world))
+        metrics |= estimate_metrics(result.shift.per_world)
         tracking.log_frame(result.shift.per_world, "evaluation/shift_per_world.csv", index=True)
         shift_eval = result.evaluations[LIGHTGBM]["shift"]
         tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
@@ -229,10 +230,37 @@ def shift_lines(result: TrainingResult) -> list[str]:
         f"held-out worlds ({len(shift.per_world)}: {', '.join(shift.per_world.index)}): "
         f"{_flags_text(shift.flags)}",
         f"shift recall: {recall}",
+        estimate_line(shift.per_world),
         f"temperature {result.temperature:.3f} fitted on held-out worlds: shift ECE "
         f"{result.ece_uncalibrated:.3f} untempered, {lgbm.metrics['ece']:.3f} tempered "
         "(the table's shift ECE; each world's temperature fitted on the others)",
     ]
+
+
+def estimate_metrics(per_world: pd.DataFrame) -> dict[str, float]:
+    """Estimated (CBPE) against actual accuracy on each held-out world, and how close."""
+    gap = (per_world["estimated_accuracy"] - per_world["actual_accuracy"]).abs()
+    metrics = {
+        "shift_estimate_mean_abs_error": float(gap.mean()),
+        "shift_estimate_covered_worlds": float(per_world["estimate_covers_actual"].sum()),
+    }
+    for world, row in per_world.iterrows():
+        metrics[f"shift_estimated_accuracy_{world}"] = float(row["estimated_accuracy"])
+        metrics[f"shift_actual_accuracy_{world}"] = float(row["actual_accuracy"])
+    return metrics
+
+
+def estimate_line(per_world: pd.DataFrame) -> str:
+    metrics = estimate_metrics(per_world)
+    pairs = ", ".join(
+        f"{world} {row.estimated_accuracy:.2f}/{row.actual_accuracy:.2f}"
+        for world, row in per_world.iterrows()
+    )
+    return (
+        f"estimated/actual accuracy per held-out world: {pairs}; mean gap "
+        f"{metrics['shift_estimate_mean_abs_error']:.3f}, interval covers "
+        f"{metrics['shift_estimate_covered_worlds']:.0f} of {len(per_world)}"
+    )
 
 
 def generalisation_warnings(result: TrainingResult, config: ModelConfig) -> list[str]:
