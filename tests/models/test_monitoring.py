@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from clusterpath.models.evaluation import macro_f1
 from clusterpath.models.monitoring import (
+    FlagNames,
     MonitoringConfig,
     alerts,
     batch_health,
@@ -25,7 +26,7 @@ from clusterpath.models.monitoring import (
 
 PROBA = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7]])
 CONFIG = MonitoringConfig()
-FLAGS = {"low_trust": 0.025, "insufficient_data": 0.01}
+FLAGS = FlagNames("low_trust", "insufficient_data", "x", 10)
 
 
 def test_expected_accuracy_and_its_interval_by_hand():
@@ -115,7 +116,9 @@ def test_drift_flags_a_moved_indicator_and_a_new_gap():
 
 def test_batch_health_reports_years_flags_drift_and_alerts():
     rng = np.random.default_rng(2)
-    reference = training_reference(pd.DataFrame({"x": rng.normal(size=500)}), ["x"], {})
+    reference = training_reference(
+        pd.DataFrame({"x": rng.normal(size=500)}), ["x"], {"low_trust": 0.025}
+    )
     scores = pd.DataFrame(
         {
             "year": [2021, 2021, 2022, 2022],
@@ -133,7 +136,12 @@ def test_batch_health_reports_years_flags_drift_and_alerts():
     assert doc["flags"]["low_trust"] == {"share": 0.25, "training_share": 0.025}
     assert doc["drift"]["drifted"] == ["x"]
     assert doc["estimated_accuracy"] == pytest.approx((0.95 + 0.7 + 0.5) / 3)
+    assert doc["flags"]["insufficient_data"]["training_share"] == 1.0  # x always below 10
     assert len(doc["alerts"]) == 1 and "drifted" in doc["alerts"][0]
+    labels = pd.DataFrame({"cluster_id": ["c1", "c2"], "year": [2021, 2021], "path": "a"})
+    keyed = scores.assign(cluster_id=["c1", "c2", "c3", "c4"])
+    doc = batch_health(keyed, X, ("a", "b"), reference, FLAGS, CONFIG, labels)
+    assert doc["actual"]["rows"] == 2 and doc["actual"]["actual_accuracy"] == 0.5
     low = alerts({**doc, "estimated_accuracy": 0.4}, CONFIG)
     assert len(low) == 2 and "below" in low[0]
 

@@ -30,6 +30,7 @@ its settings are declared in ``models/scoring.yaml``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -193,21 +194,33 @@ def indicator_drift(X: pd.DataFrame, reference: Mapping, config: DriftConfig) ->
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class FlagNames:
+    """How the scores table marks its flags, and the rule behind ``insufficient_data``."""
+
+    low_trust: str
+    insufficient: str
+    enterprise_count: str  # the indicator counting a cluster-year's enterprises
+    min_enterprises: int
+
+
 def batch_health(
     scores: pd.DataFrame,
     X: pd.DataFrame,
     classes: Sequence[str],
     reference: Mapping | None,
-    training_shares: Mapping[str, float | None],
+    flags: FlagNames,
     config: MonitoringConfig,
+    labels: pd.DataFrame | None = None,
 ) -> dict[str, object]:
     """The monitoring document of one scored batch (``scores`` as ``score`` writes them,
     ``X`` its indicators in the same row order): estimate, counts per path, per year, flag
-    shares and drift against ``reference`` (None for a model saved without one), and whether
-    it should fail. ``training_shares``: per flag value of the scores table (``low_trust``,
-    ``insufficient_data``), its share in training (None where unknown)."""
+    shares beside training's, drift against ``reference`` (None for a model saved without
+    one) and whether it should fail; with ``labels`` (cluster_id, year, path), the actual
+    accuracy of the labelled rows beside the estimate on the same rows."""
     given = (scores["path"] != NOT_RECOMMENDED).to_numpy()
-    proba = scores.loc[given, [f"p_{c}" for c in classes]].to_numpy(float)
+    columns = [f"p_{c}" for c in classes]
+    proba = scores.loc[given, columns].to_numpy(float)
     doc: dict[str, object] = {
         **estimate_performance(proba, classes, config),
         "interval_level": config.interval,
@@ -219,15 +232,25 @@ def batch_health(
             {"year": int(y), **estimate_performance(proba[years == y], classes, config)}
             for y in np.unique(years)
         ]
+    training = {
+        flags.low_trust: (reference or {}).get("flag_rates", {}).get(flags.low_trust),
+        flags.insufficient: share_below(reference, flags.enterprise_count, flags.min_enterprises),
+    }
     doc["flags"] = {
         flag: {
             "share": float((scores["flag"] == flag).mean()) if len(scores) else 0.0,
-            "training_share": training,
+            "training_share": share,
         }
-        for flag, training in training_shares.items()
+        for flag, share in training.items()
     }
     doc["drift"] = _drift_section(X, reference, config.drift)
     doc["alerts"] = alerts(doc, config)
+    if labels is not None and not labels.empty:
+        keys = ["cluster_id", "year"]
+        truth = labels[[*keys, "path"]].rename(columns={"path": "label"})
+        rows = scores[given].merge(truth, on=keys, how="inner")
+        found = rows[columns].to_numpy(float)
+        doc["actual"] = estimate_against_actual(found, rows["label"], classes, config)
     return doc
 
 

@@ -14,8 +14,8 @@ from rich.markup import escape
 from clusterpath.explain.batch import KEYS, ScoredBatch
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import ENTERPRISE_COUNT, INSUFFICIENT, LOW_TRUST
-from clusterpath.models.monitoring import batch_health, estimate_against_actual, share_below
-from clusterpath.models.path_model import PathModel, probability_column
+from clusterpath.models.monitoring import FlagNames, batch_health
+from clusterpath.models.path_model import PathModel
 
 FORMAT = "clusterpath-monitoring/1"
 
@@ -35,13 +35,9 @@ def monitoring_document(
     the batch; with ``labels``, the actual accuracy of the labelled rows beside the estimate."""
     scores = batch.scores
     X = features.sort_values(KEYS, kind="stable").reset_index(drop=True)  # the scores' order
-    reference = model.reference
-    training = {
-        LOW_TRUST: (reference or {}).get("flag_rates", {}).get(LOW_TRUST),
-        INSUFFICIENT: share_below(reference, ENTERPRISE_COUNT, config.min_enterprises),
-    }
+    flags = FlagNames(LOW_TRUST, INSUFFICIENT, ENTERPRISE_COUNT, config.min_enterprises)
     first = scores.iloc[0] if len(scores) else {}
-    doc = {
+    return {
         "format": FORMAT,
         "model": {
             "name": model.identity.name,
@@ -50,18 +46,10 @@ def monitoring_document(
         },
         "extract_fingerprint": first.get("extract_fingerprint", ""),
         "scored_at": first.get("scored_at", ""),
-        **batch_health(scores, X, model.classes, reference, training, config.monitoring),
+        **batch_health(
+            scores, X, model.classes, model.reference, flags, config.monitoring, labels
+        ),
     }
-    if labels is not None and not labels.empty:
-        doc["actual"] = _against_labels(scores, labels, model, config)
-    return doc
-
-
-def _against_labels(scores, labels, model: PathModel, config: ScoringConfig) -> dict:
-    truth = labels[[*KEYS, "path"]].rename(columns={"path": "label"})
-    given = scores[scores["path"] != ""].merge(truth, on=KEYS, how="inner")
-    proba = given[[probability_column(c) for c in model.classes]].to_numpy(float)
-    return estimate_against_actual(proba, given["label"], model.classes, config.monitoring)
 
 
 def monitoring_lines(doc: dict) -> list[str]:
