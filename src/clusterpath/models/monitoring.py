@@ -215,8 +215,8 @@ def batch_health(
 ) -> dict[str, object]:
     """The monitoring document of one scored batch (``scores`` as ``score`` writes them,
     ``X`` its indicators in the same row order): estimate, counts per path, per year, flag
-    shares beside training's, drift against ``reference`` (None for a model saved without
-    one) and whether it should fail; with ``labels`` (cluster_id, year, path), the actual
+    shares beside training's, drift of the rows given a recommendation against ``reference``
+    (None for a model saved without one) and whether it should fail; with ``labels`` (cluster_id, year, path), the actual
     accuracy of the labelled rows beside the estimate on the same rows."""
     given = (scores["path"] != NOT_RECOMMENDED).to_numpy()
     columns = [f"p_{c}" for c in classes]
@@ -243,7 +243,7 @@ def batch_health(
         }
         for flag, share in training.items()
     }
-    doc["drift"] = _drift_section(X, reference, config.drift)
+    doc["drift"] = _drift_section(X[given], reference, config.drift)  # rows it spoke about
     doc["alerts"] = alerts(doc, config)
     if labels is not None and not labels.empty:
         keys = ["cluster_id", "year"]
