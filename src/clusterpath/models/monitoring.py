@@ -216,8 +216,9 @@ def batch_health(
     """The monitoring document of one scored batch (``scores`` as ``score`` writes them,
     ``X`` its indicators in the same row order): estimate, counts per path, per year, flag
     shares beside training's, drift of the rows given a recommendation against ``reference``
-    (None for a model saved without one) and whether it should fail; with ``labels`` (cluster_id, year, path), the actual
-    accuracy of the labelled rows beside the estimate on the same rows."""
+    (None for a model saved without one) and whether it should fail; with ``labels``
+    (cluster_id, year, path), the actual accuracy of the labelled rows beside the estimate
+    on the same rows."""
     given = (scores["path"] != NOT_RECOMMENDED).to_numpy()
     columns = [f"p_{c}" for c in classes]
     proba = scores.loc[given, columns].to_numpy(float)
