@@ -15,6 +15,9 @@ from clusterpath.models.monitoring import (
     MonitoringConfig,
     alerts,
     batch_health,
+    covered_with_error,
+    discounted,
+    estimate_corrections,
     estimate_performance,
     expected_counts,
     expected_macro_f1,
@@ -158,3 +161,51 @@ def test_training_share_below_a_bound_from_the_reference():
     # 0..79: the levels 0.025..0.975 put 5 of 20 quantiles below 20
     assert share_below(reference, "n", 20) == pytest.approx(0.2 + 0.8 * 5 / 20)
     assert share_below(None, "n", 20) is None
+
+
+def test_a_systematic_error_widens_the_accuracy_interval_by_hand():
+    # 100 rows at 0.8: sampling variance 100 * 0.16 / 100^2 = 0.0016; with 0.03 systematic
+    # the half-width is z sqrt(0.0016 + 0.0009) = 1.96 * 0.05
+    proba = np.tile([0.8, 0.2], (100, 1))
+    out = estimate_performance(proba, ("a", "b"), CONFIG, systematic=0.03)
+    assert out["estimated_accuracy_interval"] == pytest.approx(
+        [0.8 - 1.959964 * 0.05, 0.8 + 1.959964 * 0.05], abs=1e-6
+    )
+
+
+def test_discounted_rows_lose_confidence_and_still_sum_to_one():
+    out = discounted(PROBA, np.array([True, False, True]), 0.5)
+    # row 0: top 0.9 -> 0.45, the other 0.1 -> 0.55; row 2: top 0.7 -> 0.35, other 0.65
+    np.testing.assert_allclose(out, [[0.45, 0.55], [0.6, 0.4], [0.65, 0.35]])
+    assert discounted(PROBA, np.array([True, True, True]), 1.0) is PROBA
+
+
+def test_corrections_from_held_out_worlds_by_hand():
+    per_world = pd.DataFrame(
+        {"estimated_accuracy": [0.8, 0.9], "actual_accuracy": [0.7, 0.9]}, index=["w1", "w2"]
+    )
+    proba = np.array([[0.8, 0.2]] * 10 + [[0.9, 0.1]] * 10)
+    y = np.array(["a"] * 5 + ["b"] * 5 + ["a"] * 10, dtype=object)
+    flagged = np.array([True] * 10 + [False] * 10)
+    got = estimate_corrections(per_world, proba, y, flagged, ("a", "b"))
+    # gaps 0.1 and 0: rms sqrt(0.005); flagged rows right 5 of 10 at confidence 0.8
+    assert got["estimate_error"] == pytest.approx(np.sqrt(0.005))
+    assert got["low_trust_confidence_ratio"] == pytest.approx(0.5 / 0.8)
+    few = estimate_corrections(per_world, proba, y, flagged, ("a", "b"), min_flagged=11)
+    assert few["low_trust_confidence_ratio"] == 1.0
+
+
+def test_coverage_with_the_other_worlds_error_by_hand():
+    per_world = pd.DataFrame(
+        {
+            "estimated_accuracy": [0.8, 0.8, 0.8],
+            "actual_accuracy": [0.7, 0.8, 0.79],
+            "estimated_accuracy_low": [0.78, 0.78, 0.78],
+            "estimated_accuracy_high": [0.82, 0.82, 0.82],
+        },
+        index=["w1", "w2", "w3"],
+    )
+    covered = covered_with_error(per_world)
+    # w1: gap 0.1 against sqrt(0.02^2 + (1.96 * rms(0, 0.01))^2) = 0.024: not covered;
+    # w2, w3: the others' rms (about 0.071) covers their small gaps
+    assert covered.to_dict() == {"w1": False, "w2": True, "w3": True}

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -304,8 +306,9 @@ def log_monitoring(doc: Mapping, figure, tags: Mapping[str, str]) -> str:
         experiment_id = client.create_experiment(MONITORING_EXPERIMENT, location)
     run = client.create_run(experiment_id, tags=dict(tags), run_name="score")
     run_id = run.info.run_id
-    for key, value in monitoring_metrics(doc).items():
-        client.log_metric(run_id, key, value)
+    now = int(time.time() * 1000)
+    metrics = [Metric(k, v, now, 0) for k, v in monitoring_metrics(doc).items()]
+    client.log_batch(run_id, metrics=metrics)
     client.log_dict(run_id, dict(doc), "monitoring.json")
     if figure is not None:
         client.log_figure(run_id, figure, "plots/drift.png")

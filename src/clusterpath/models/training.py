@@ -42,7 +42,7 @@ from clusterpath.models.evaluation import (
     expected_calibration_error,
     out_of_fold_proba,
 )
-from clusterpath.models.monitoring import training_reference
+from clusterpath.models.monitoring import estimate_corrections, training_reference
 from clusterpath.models.pipeline import (
     MODEL,
     build_pipeline,
@@ -109,6 +109,15 @@ class TrainingResult:
                 self.split.train.X,
                 self.feature_ids,
                 {"low_trust": self.holdout_flags.get("flag_rate", float("nan"))},
+                None
+                if self.shift is None
+                else estimate_corrections(
+                    self.shift.per_world,
+                    self.shift.tempered,
+                    self.shift.y,
+                    self.shift.flagged,
+                    self.classes,
+                ),
             ),
         }
 
