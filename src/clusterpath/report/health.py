@@ -26,6 +26,7 @@ def health_context(site: SiteData) -> dict | None:
         "accuracy": t.fmt(
             "health_accuracy",
             value=percent(doc["estimated_accuracy"]),
+            level=percent(doc["interval_level"], 0),
             low=percent(low),
             high=percent(high),
         ),
