@@ -20,8 +20,11 @@ from mlflow.tracking import MlflowClient
 
 from clusterpath.models.config import ModelConfig
 from clusterpath.models.dataset import join_labels
+from clusterpath.models.monitoring import training_reference
+from clusterpath.models.path_model import PathModel
 from clusterpath.models.pipeline import build_pipeline
-from clusterpath.models.pyfunc import feature_ranges, log_path_model, save_bundle
+from clusterpath.models.support import feature_ranges
+from clusterpath.serving.pyfunc import log_path_model, save_bundle
 
 
 def small_bundle(
@@ -43,7 +46,28 @@ def small_bundle(
         "conformal": {"method": "lac", "coverage": 0.9, "threshold": 0.8, "n_calibration": 1},
         "ranges": feature_ranges(data.X, feature_ids),
         "catalogue_version": "1.0",
+        "reference": training_reference(data.X, feature_ids, {"low_trust": 0.025}),
     }
+
+
+def path_model_of(
+    estimator,
+    classes: Sequence[str],
+    feature_ids: Sequence[str],
+    X: pd.DataFrame | None = None,
+    threshold: float = 0.8,
+) -> PathModel:
+    """A fitted estimator as a PathModel: paths in ``classes`` order, a fixed conformal
+    threshold, training ranges from ``X`` (none if not given)."""
+    return PathModel(
+        {
+            "estimator": estimator,
+            "classes": list(classes),
+            "feature_ids": list(feature_ids),
+            "conformal": {"method": "lac", "coverage": 0.9, "threshold": threshold},
+            "ranges": {} if X is None else feature_ranges(X, feature_ids),
+        }
+    )
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from clusterpath.spark.session import SparkFailure, SparkMissing
 
 EXIT_BAD_INPUT = 2
 EXIT_UNREACHABLE = 3
+EXIT_DRIFT = 4  # score --fail-on-drift: outputs written, the batch crossed a limit
 EXIT_INTERRUPTED = 130
 # A down tracking server must fail a batch job within about a minute, not after MLflow's
 # default of seven retries with growing back-off; users may still override these.
@@ -349,17 +350,39 @@ def score(
     ] = "duckdb",
     spark_master: SparkMaster = "local[2]",
     spark_conf: SparkConf = None,
+    fail_on_drift: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-drift",
+            help=f"Exit {EXIT_DRIFT} after writing every output when the estimated accuracy "
+            "or the drift crosses the limits of models/scoring.yaml (monitoring.json).",
+        ),
+    ] = False,
 ) -> None:
     """Recommend a path for every cluster-year, with SHAP drivers tied to the paper."""
 
     def job() -> None:
         from clusterpath.models.tracking import use_tracking_uri
+        from clusterpath.pipelines.monitor import DriftAlarm
         from clusterpath.pipelines.score import run_score
 
         use_tracking_uri()
         spark = _spark_options(engine, spark_master, spark_conf)
         folder = data if spark else Path(data)
-        run_score(folder, model, out, features, what_if=what_if, console=Console(), spark=spark)
+        try:
+            run_score(
+                folder,
+                model,
+                out,
+                features,
+                what_if=what_if,
+                console=Console(),
+                spark=spark,
+                fail_on_drift=fail_on_drift,
+            )
+        except DriftAlarm as alarm:
+            _stderr().print(f"[red]drift[/red]: {escape(str(alarm))} (outputs written)")
+            raise typer.Exit(EXIT_DRIFT) from None
 
     _run_tracked(job)
 

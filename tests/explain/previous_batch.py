@@ -6,17 +6,16 @@ current steps and asserts every output is identical. Nothing else uses them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from clusterpath.explain.contributions import Contributions
 from clusterpath.explain.drivers import RankedDrivers, path_shap, split_rows
 from clusterpath.explain.trust import _share
-from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
+from clusterpath.models.contributions import Contributions, empty_contributions
 from clusterpath.models.support import distance_percentile, distances, normal_scores
 
 
@@ -67,34 +66,17 @@ class LongForm:
         return long_form(contrib, X, self.keys, roles)
 
 
-def tree_contributions(
-    estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str]
-) -> Contributions:
-    model = lightgbm_step(estimator)
-    frame = X.reindex(columns=list(feature_ids)).astype("float64")
-    n_features = len(feature_ids)
-    if frame.empty:
-        empty = np.zeros((0, len(classes), n_features))
-        return Contributions(empty, empty[:, :, 0], tuple(classes), tuple(feature_ids))
-    flat = np.asarray(model.booster_.predict(frame, pred_contrib=True), dtype=float)
-    blocks = flat.reshape(len(frame), len(model.classes_), n_features + 1)
-    position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
-    values = np.zeros((len(frame), len(classes), n_features))
-    base = np.zeros((len(frame), len(classes)))
-    for i, code in enumerate(classes):
-        if code in position:
-            values[:, i, :] = blocks[:, position[code], :n_features]
-            base[:, i] = blocks[:, position[code], n_features]
-    return Contributions(values, base, tuple(classes), tuple(feature_ids))
+def tree_contributions(model, X: pd.DataFrame) -> Contributions:
+    frame = X.reindex(columns=list(model.feature_ids)).astype("float64")
+    out = empty_contributions(len(frame), model.classes, model.feature_ids)
+    return model.contributions_into(frame.to_numpy(), out)
 
 
-def contributions_in_chunks(
-    estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str], rows: int
-) -> Iterator[Contributions]:
+def contributions_in_chunks(model, X: pd.DataFrame, rows: int) -> Iterator[Contributions]:
     starts = list(range(0, len(X), rows)) or [0]
 
     def chunk(start: int) -> Contributions:
-        return tree_contributions(estimator, X.iloc[start : start + rows], classes, feature_ids)
+        return tree_contributions(model, X.iloc[start : start + rows])
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(chunk, starts[0])
@@ -106,9 +88,8 @@ def contributions_in_chunks(
 
 def contributions_and_drivers(model, X, rec, vocab, config, drivers):
     """``batch._contributions_and_drivers`` as it was; ``drivers`` is ``batch._drivers``."""
-    estimator, rows = model.bundle["estimator"], config.explain_chunk_rows
     parts, text, pro, con = [], [], [], []
-    for part in contributions_in_chunks(estimator, X, model.classes, model.feature_ids, rows):
+    for part in contributions_in_chunks(model, X, config.explain_chunk_rows):
         at = slice(len(text), len(text) + len(part.values))
         chunk = drivers(part, rec[at], X.iloc[at], vocab, config)
         parts.append(part)

@@ -20,10 +20,8 @@ from clusterpath.explain.batch import score_table
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.loading import LoadedModel
-from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.pyfunc import feature_ranges, predict_frame
-from clusterpath.models.support import fit_support
+from clusterpath.models.path_model import PathModel
+from clusterpath.models.support import feature_ranges, fit_support
 from clusterpath.models.temperature import TemperatureScaled
 from clusterpath.models.uncertainty import uncertainty
 from tests.explain import previous_batch
@@ -44,7 +42,7 @@ def case(small_model):
         "ranges": feature_ranges(features, ids),
         "support": support,
     }
-    model = LoadedModel("test", bundle, "test", "1", "", {})
+    model = PathModel(bundle)
     rows = features.sample(frac=1.0, random_state=3).reset_index(drop=True)  # unsorted
     rng = np.random.default_rng(11)
     numeric = list(ids)
@@ -89,11 +87,11 @@ def _previous_drivers(chunks, model, X, vocab, config, long):
     read and dropped)."""
     for _ in chunks:
         pass
-    proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
+    proba = model.probabilities(X)
     contrib, drivers = previous_batch.contributions_and_drivers(
         model, X, np.argmax(proba, axis=1), vocab, config, batch._drivers
     )
-    pred = uncertainty(predict_frame(model.bundle, X))
+    pred = uncertainty(model.answer(X))
     position = {c: i for i, c in enumerate(model.classes)}
     roles = {role: pred[column].map(position).to_numpy(int) for role, column in ROLES.items()}
     long.whole = (contrib, X, roles)

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterpath.explain.contributions import Contributions
 from clusterpath.explain.drivers import (
     drivers_text,
     long_form,
@@ -20,6 +19,7 @@ from clusterpath.explain.settings import load_scoring_config
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, join_reasons, trust_flags
 from clusterpath.explain.units import describe_change, format_value, format_values, unit_suffix
 from clusterpath.features.catalogue import load_catalogue
+from clusterpath.models.contributions import Contributions
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,18 @@ import pandas as pd
 import pytest
 import shap
 
-from clusterpath.explain.contributions import (
+from clusterpath.models.contributions import (
     contributions_ahead,
     tree_contributions,
 )
-from clusterpath.models.pipeline import lightgbm_step
+from tests.model_store import path_model_of
 
 
 def test_contributions_add_up_to_the_raw_scores(small_model):
     pipeline, features, classes, ids = small_model
     rows = features.head(25)
-    contrib = tree_contributions(pipeline, rows, classes, ids)
-    model = lightgbm_step(pipeline)
+    contrib = tree_contributions(path_model_of(pipeline, classes, ids), rows)
+    model = pipeline[-1]
     raw = model.predict(rows[list(ids)], raw_score=True)
     order = [list(model.classes_).index(c) for c in classes]
     np.testing.assert_allclose(contrib.raw_scores(), raw[:, order], rtol=0, atol=1e-9)
@@ -29,8 +29,8 @@ def test_contributions_add_up_to_the_raw_scores(small_model):
 def test_contributions_equal_shap_tree_explainer(small_model):
     pipeline, features, classes, ids = small_model
     rows = features.head(25)[list(ids)].astype("float64")
-    contrib = tree_contributions(pipeline, rows, classes, ids)
-    model = lightgbm_step(pipeline)
+    contrib = tree_contributions(path_model_of(pipeline, classes, ids), rows)
+    model = pipeline[-1]
     explained = np.asarray(shap.TreeExplainer(model).shap_values(rows))  # (n, features, k)
     for i, code in enumerate(classes):
         j = list(model.classes_).index(code)
@@ -40,8 +40,8 @@ def test_contributions_equal_shap_tree_explainer(small_model):
 def test_contributions_follow_the_requested_path_order(small_model):
     pipeline, features, classes, ids = small_model
     rows = features.head(5)
-    forward = tree_contributions(pipeline, rows, classes, ids)
-    backward = tree_contributions(pipeline, rows, tuple(reversed(classes)), ids)
+    forward = tree_contributions(path_model_of(pipeline, classes, ids), rows)
+    backward = tree_contributions(path_model_of(pipeline, tuple(reversed(classes)), ids), rows)
     np.testing.assert_array_equal(forward.values[:, ::-1, :], backward.values)
 
 
@@ -49,14 +49,14 @@ def test_contributions_ignore_extra_and_reordered_columns(small_model):
     pipeline, features, classes, ids = small_model
     rows = features.head(5)
     shuffled = rows[list(reversed(rows.columns))].assign(unrelated=1.0)
-    a = tree_contributions(pipeline, rows, classes, ids)
-    b = tree_contributions(pipeline, shuffled, classes, ids)
+    model = path_model_of(pipeline, classes, ids)
+    a, b = tree_contributions(model, rows), tree_contributions(model, shuffled)
     np.testing.assert_array_equal(a.values, b.values)
 
 
 def test_mean_abs_is_the_average_magnitude(small_model):
     pipeline, features, classes, ids = small_model
-    contrib = tree_contributions(pipeline, features.head(10), classes, ids)
+    contrib = tree_contributions(path_model_of(pipeline, classes, ids), features.head(10))
     table = contrib.mean_abs()
     assert isinstance(table, pd.DataFrame)
     assert table.shape == (len(ids), len(classes))
@@ -76,9 +76,10 @@ def test_calibrated_estimator_is_explained_with_its_own_path_names(small_model, 
     calibrated = CalibratedClassifierCV(pipeline, method="sigmoid", cv=folds, ensemble=False)
     calibrated.fit(features, small_labels)
     rows = features.head(20)
-    contrib = tree_contributions(calibrated, rows, classes, ids)
+    contrib = tree_contributions(path_model_of(calibrated, classes, ids), rows)
     assert np.abs(contrib.values).sum() > 0
-    uncalibrated = lightgbm_step(calibrated).predict(rows[list(ids)], raw_score=True)
+    inner = calibrated.calibrated_classifiers_[0].estimator[-1]
+    uncalibrated = inner.predict(rows[list(ids)], raw_score=True)
     np.testing.assert_allclose(np.sort(contrib.raw_scores(), 1), np.sort(uncalibrated, 1))
     # sigmoid calibration is per path and monotone: the top path rarely changes
     top_raw = np.asarray(classes)[contrib.raw_scores().argmax(axis=1)]
@@ -92,9 +93,10 @@ def test_chunks_join_back_into_the_whole(small_model, workers):
     buffers are reused: a path the booster never learned stays zero in every chunk."""
     pipeline, features, classes, ids = small_model
     rows, paths = features.head(25), (*classes, "never_learned")
-    whole = tree_contributions(pipeline, rows, paths, ids)
+    model = path_model_of(pipeline, paths, ids)
+    whole = tree_contributions(model, rows)
     values, base, buffers = [], [], set()
-    with contributions_ahead(pipeline, rows, paths, ids, 2, workers) as ahead:
+    with contributions_ahead(model, rows, 2, workers) as ahead:
         for chunk in ahead:  # a chunk is valid until the next one is asked for: copy it
             values.append(chunk.values.copy())
             base.append(chunk.base.copy())
@@ -109,7 +111,8 @@ def test_chunks_join_back_into_the_whole(small_model, workers):
 
 def test_no_rows_give_one_empty_chunk(small_model):
     pipeline, features, classes, ids = small_model
-    with contributions_ahead(pipeline, features.head(0), classes, ids, 7) as ahead:
+    model = path_model_of(pipeline, classes, ids)
+    with contributions_ahead(model, features.head(0), 7) as ahead:
         (chunk,) = ahead
     assert chunk.values.shape == (0, len(classes), len(ids))
 
@@ -120,7 +123,7 @@ def test_an_error_beside_the_chunks_stops_them_and_leaves_no_thread(small_model)
     pipeline, features, classes, ids = small_model
     with (
         pytest.raises(KeyError, match="beside"),
-        contributions_ahead(pipeline, features, classes, ids, 3, workers=2) as ahead,
+        contributions_ahead(path_model_of(pipeline, classes, ids), features, 3, 2) as ahead,
     ):
         next(ahead)
         raise KeyError("beside")

@@ -6,14 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusterpath.explain.counterfactual import search_space, split_thresholds, what_would_change
-from clusterpath.explain.forest import forest_of
+from clusterpath.explain.counterfactual import search_space, what_would_change
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.pipeline import lightgbm_step, predict_proba_ordered
-from clusterpath.models.pyfunc import feature_ranges
 from clusterpath.models.uncertainty import uncertainty
 from tests.explain.reference_search import reference_search
+from tests.model_store import path_model_of
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +20,10 @@ def searched(small_model):
     config = load_scoring_config()
     catalogue = load_catalogue()
     actionable = [i.id for i in catalogue.indicators if i.actionable]
-    ranges = feature_ranges(features, ids)
-    space = search_space(pipeline, actionable, [], ranges, config)
+    model = path_model_of(pipeline, classes, ids, features)
+    space = search_space(model, actionable, [], config)
     X = features[list(ids)].head(30).reset_index(drop=True).astype(float)
-
-    def proba(frame: pd.DataFrame) -> np.ndarray:
-        return predict_proba_ordered(pipeline, frame, classes)
+    proba = model.probabilities
 
     pred = pd.DataFrame(proba(X), columns=[f"p_{c}" for c in classes])
     targets = list(uncertainty(pred)["runner_up"])
@@ -36,9 +32,9 @@ def searched(small_model):
 
 
 def test_thresholds_are_the_models_own_splits(small_model):
-    pipeline, _, _, ids = small_model
-    thresholds = split_thresholds(pipeline, ids)
-    trees = lightgbm_step(pipeline).booster_.trees_to_dataframe()
+    pipeline, _, classes, ids = small_model
+    thresholds = path_model_of(pipeline, classes, ids).split_thresholds(ids)
+    trees = pipeline[-1].booster_.trees_to_dataframe()
     used = set(trees["split_feature"].dropna())
     assert {f for f, t in thresholds.items() if len(t)} == used
 
@@ -90,12 +86,11 @@ def test_missing_indicators_are_never_moved(small_model):
     pipeline, features, classes, ids = small_model
     config = load_scoring_config()
     actionable = [i.id for i in load_catalogue().indicators if i.actionable]
-    space = search_space(pipeline, actionable, [], feature_ranges(features, ids), config)
+    model = path_model_of(pipeline, classes, ids, features)
+    space = search_space(model, actionable, [], config)
     X = features[list(ids)].head(10).reset_index(drop=True).astype(float)
     X[actionable] = np.nan
-
-    def proba(frame: pd.DataFrame) -> np.ndarray:
-        return predict_proba_ordered(pipeline, frame, classes)
+    proba = model.probabilities
 
     found = what_would_change(proba, X, [classes[0]] * len(X), classes, space, config)
     assert found == [None] * len(X)
@@ -107,11 +102,10 @@ def test_batched_search_matches_the_reference_search(small_model):
     pipeline, features, classes, ids = small_model
     config = load_scoring_config()
     actionable = [i.id for i in load_catalogue().indicators if i.actionable]
-    space = search_space(pipeline, actionable, [], feature_ranges(features, ids), config)
+    model = path_model_of(pipeline, classes, ids, features)
+    space = search_space(model, actionable, [], config)
     X = features[list(ids)].reset_index(drop=True).astype(float)
-
-    def proba(frame: pd.DataFrame) -> np.ndarray:
-        return predict_proba_ordered(pipeline, frame, classes)
+    proba = model.probabilities
 
     # the runner-up, and for every third row the third most likely path (farther)
     order = np.argsort(-proba(X), axis=1)
@@ -129,11 +123,11 @@ def test_batched_search_matches_the_reference_search(small_model):
 
 
 def test_forest_arrays_give_the_boosters_raw_scores(small_model):
-    pipeline, features, _, ids = small_model
+    pipeline, features, classes, ids = small_model
     X = features[list(ids)].head(40).astype(float).reset_index(drop=True)
     X.iloc[::3, :5] = np.nan  # missing values take each split's default side
     X.iloc[1::3, :5] = 0.0
-    forest = forest_of(pipeline)
-    raw = lightgbm_step(pipeline).booster_.predict(X[list(forest.names)], raw_score=True)
+    forest = path_model_of(pipeline, classes, ids).forest
+    raw = pipeline[-1].booster_.predict(X[list(forest.names)], raw_score=True)
     ours = forest.raw_scores(np.ascontiguousarray(X[list(forest.names)].to_numpy()))
     np.testing.assert_allclose(ours, raw, rtol=0, atol=1e-12)

@@ -10,19 +10,19 @@ from sklearn.model_selection import GroupKFold
 from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.reference import load_reference
 from clusterpath.explain.batch import answer_rows
-from clusterpath.explain.contributions import tree_contributions
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.loading import LoadedModel
+from clusterpath.models.contributions import tree_contributions
+from clusterpath.models.path_model import probability_column
 from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.pyfunc import feature_ranges, probability_column
 from clusterpath.models.temperature import TemperatureScaled, probabilities_from_raw
+from tests.model_store import path_model_of
 
 
 def _raw(estimator, rows, classes, ids) -> np.ndarray:
     """Raw scores from the contributions, one column per class of ``estimator.classes_``."""
-    raw = tree_contributions(estimator, rows, classes, ids).raw_scores()
+    raw = tree_contributions(path_model_of(estimator, classes, ids), rows).raw_scores()
     return raw[:, [list(classes).index(str(c)) for c in estimator.classes_]]
 
 
@@ -36,15 +36,8 @@ def test_raw_scores_give_the_estimators_probabilities(small_model, temperature):
     np.testing.assert_allclose(found.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
-def _bundle(estimator, features, classes, ids) -> LoadedModel:
-    bundle = {
-        "estimator": estimator,
-        "classes": list(classes),
-        "feature_ids": list(ids),
-        "conformal": {"method": "lac", "threshold": 0.8},
-        "ranges": feature_ranges(features, ids),
-    }
-    return LoadedModel("test", bundle, "test", "1", "", {})
+def _bundle(estimator, features, classes, ids):
+    return path_model_of(estimator, classes, ids, features)
 
 
 def _answers(model, rows, explain: bool):

@@ -8,9 +8,11 @@ from mlflow.tracking import MlflowClient
 
 from clusterpath.models.dataset import join_labels
 from clusterpath.models.evaluation import macro_f1
+from clusterpath.models.path_model import PathModel
 from clusterpath.models.pipeline import build_pipeline
-from clusterpath.models.pyfunc import feature_ranges, log_path_model, predict_frame, save_bundle
+from clusterpath.models.support import feature_ranges
 from clusterpath.models.tracking import register_and_promote
+from clusterpath.serving.pyfunc import log_path_model, save_bundle
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
 
@@ -37,7 +39,7 @@ def small_model(tmp_path, synthetic, config, feature_ids, path_codes):
         "ranges": feature_ranges(data.X, feature_ids),  # the served model's trust flags
     }
     X, y = data.X.head(60), data.y.head(60).tolist()
-    score = macro_f1(y, predict_frame(bundle, X)["path"].to_numpy(), path_codes)
+    score = macro_f1(y, PathModel(bundle).answer(X)["path"].to_numpy(), path_codes)
     return bundle, save_bundle(bundle, tmp_path / "b.joblib"), data.X, X, y, score
 
 

@@ -10,11 +10,12 @@ import pytest
 from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.reference import load_reference
 from clusterpath.explain.records import Vocabulary
-from clusterpath.explain.served import answer_columns, served_answers
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.loading import LoadedModel
-from clusterpath.models.pyfunc import feature_ranges, pinned_requirements, predict_frame
+from clusterpath.models.path_model import PathModel
+from clusterpath.models.support import feature_ranges
+from clusterpath.serving.answers import answer_columns, served_answers
+from clusterpath.serving.pyfunc import pinned_requirements
 from tests.model_store import log_to_sqlite_store, small_bundle, tracking_to
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
@@ -63,12 +64,12 @@ def test_logged_model_answers_like_the_scoring_code(stored, bundle, synthetic, p
         load_catalogue(), load_policy_corpus(), load_reference(), config.holds_back_passages
     )
     X = gappy.reindex(columns=list(bundle["feature_ids"])).reset_index(drop=True)
-    expected = served_answers(X, LoadedModel.of_bundle(bundle), vocab, config, False)
+    expected = served_answers(X, PathModel(bundle), vocab, config, False)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
     assert list(got.columns) == answer_columns(path_codes)
     assert list(got["path"] == "") == [False, True, False, False, False, False]
     # Same paths and probabilities as the bare bundle where a recommendation is given.
-    bare = predict_frame(bundle, gappy).reset_index(drop=True)
+    bare = PathModel(bundle).answer(gappy).reset_index(drop=True)
     scored = got["path"] != ""
     assert list(got.loc[scored, "path"]) == list(bare.loc[scored, "path"])
 

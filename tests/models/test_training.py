@@ -7,7 +7,7 @@ import pytest
 
 from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.dataset import join_labels
-from clusterpath.models.pyfunc import predict_frame
+from clusterpath.models.path_model import PathModel
 from clusterpath.models.training import LIGHTGBM, split_holdout, train_and_evaluate
 
 
@@ -58,7 +58,7 @@ def test_conformal_sets_cover_held_out_clusters_near_the_target(trained):
 
 def test_served_bundle_predicts_paths_probabilities_and_non_empty_sets(trained, path_codes):
     bundle = trained.bundle("1.0")
-    out = predict_frame(bundle, trained.split.holdout.X)
+    out = PathModel(bundle).answer(trained.split.holdout.X)
     expected = ["path", *(f"p_{c}" for c in path_codes), "prediction_set"]
     assert list(out.columns) == expected
     proba = out[[f"p_{c}" for c in path_codes]].to_numpy()
@@ -163,3 +163,27 @@ def test_the_model_card_template_may_not_name_a_missing_fact():
     assert render_card("{{ a }} and {{ b }}", {"a": 1, "b": "x"}) == "1 and x"
     with pytest.raises(jinja2.UndefinedError):
         render_card("{{ a }} and {{ missing }}", {"a": 1})
+
+
+def test_estimated_accuracy_is_checked_on_every_held_out_world(trained_in_worlds):
+    """CBPE's estimate from the tempered probabilities against the actual accuracy of
+    each world the model did not see."""
+    per_world = trained_in_worlds[0].shift.per_world
+    gap = (per_world["estimated_accuracy"] - per_world["actual_accuracy"]).abs()
+    assert gap.mean() <= 0.05
+    assert per_world["estimate_covers_actual"].sum() >= len(per_world) - 1
+    assert (per_world["estimated_accuracy_low"] <= per_world["estimated_accuracy"]).all()
+
+
+def test_estimate_holds_on_a_labelled_batch_within_its_interval(trained_in_worlds):
+    """The served model on held-out clusters (labelled, never fitted): the actual accuracy
+    falls inside the interval of the estimate made without the labels."""
+    from clusterpath.models.monitoring import estimate_against_actual
+    from clusterpath.models.path_model import PathModel
+
+    result, _ = trained_in_worlds
+    model = PathModel(result.bundle("1.0"))  # tempered by the shift test's temperature
+    holdout = result.split.holdout
+    check = estimate_against_actual(model.probabilities(holdout.X), holdout.y, model.classes)
+    assert check["rows"] == len(holdout.y)
+    assert check["estimate_covers_actual"], check

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from clusterpath.cli import app
@@ -230,17 +231,16 @@ def test_record_base_plus_shap_is_the_raw_score_of_the_path(setup, scored):
     """The waterfall of a report adds the long table's SHAP to ``shap_base``: it must land on
     the booster's own raw score of the recommended path."""
     from clusterpath.models.loading import load_path_model
-    from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
 
     out, _ = scored
     _, features_file, uri, model_uri = setup
     with tracking_to(uri):
         model = load_path_model(model_uri)
-    estimator = model.bundle["estimator"]
     features = pd.read_parquet(features_file).set_index(["cluster_id", "year"])
-    booster = lightgbm_step(estimator).booster_
-    raw = booster.predict(features[list(model.feature_ids)].astype("float64"), raw_score=True)
-    column = {code: j for j, code in enumerate(lightgbm_labels(estimator))}
+    forest = model.forest  # the booster's own trees, summed leaf by leaf
+    matrix = features[list(forest.names)].astype("float64").to_numpy()
+    raw = forest.raw_scores(matrix)
+    column = {code: j for j, code in enumerate(forest.labels)}
     row_of = {key: i for i, key in enumerate(features.index)}
     long = pd.read_parquet(out / "explanations.parquet")
     recommended = long[long.role == "recommended"]
@@ -257,3 +257,65 @@ def test_record_base_plus_shap_is_the_raw_score_of_the_path(setup, scored):
         assert base + totals[key] == pytest.approx(expected, abs=1e-5 * max(1.0, abs(base)))
         checked += 1
     assert checked > 0
+
+
+def test_monitoring_is_written_beside_the_scores_and_logged(setup, scored):
+    out, batch = scored
+    doc = json.loads((out / "monitoring.json").read_text(encoding="utf-8"))
+    given = batch.scores[batch.scores["path"] != ""]
+    assert doc["rows"] == len(given)
+    for key in ("estimated_accuracy", "estimated_macro_f1"):
+        low, high = doc[f"{key}_interval"]
+        assert 0.0 <= low <= doc[key] <= high <= 1.0
+    assert sum(p["recommended"] for p in doc["paths"]) == len(given)
+    assert sum(p["expected"] for p in doc["paths"]) == pytest.approx(len(given))
+    assert [y["year"] for y in doc["by_year"]] == [2021, 2022]
+    assert len(doc["drift"]["indicators"]) == len(load_catalogue().ids)
+    assert doc["flags"]["low_trust"]["training_share"] == 0.025
+    assert doc["actual"]["rows"] == len(given)  # the simulated extract has labels
+    assert doc["extract_fingerprint"] == batch.scores["extract_fingerprint"].iat[0]
+    import mlflow
+
+    _, _, uri, _ = setup
+    with tracking_to(uri):
+        runs = mlflow.search_runs(experiment_names=["clusterpath-monitoring"])
+    assert len(runs) >= 1
+    run = runs.iloc[-1]
+    assert run["tags.model_version"] == "1"
+    assert run["tags.extract_fingerprint"] == doc["extract_fingerprint"]
+    assert run["metrics.estimated_accuracy"] == pytest.approx(doc["estimated_accuracy"])
+
+
+def test_fail_on_drift_exits_4_after_writing_every_output(setup, tmp_path, monkeypatch):
+    folder, features_file, uri, model = setup
+    strict = load_scoring_config()
+    strict = strict.model_copy(
+        update={"monitoring": strict.monitoring.model_copy(update={"fail_below_accuracy": 0.999})}
+    )
+    monkeypatch.setattr(score_job, "load_scoring_config", lambda: strict)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    out = tmp_path / "out"
+    args = ["score", str(folder), "--out", str(out), "--model", model]
+    result = CliRunner().invoke(app, [*args, "--features", str(features_file), "--fail-on-drift"])
+    assert result.exit_code == 4, result.output
+    assert "below 0.999" in result.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(OUTPUTS)
+    calm = CliRunner().invoke(app, [*args, "--features", str(features_file)])
+    assert calm.exit_code == 0, calm.output
+
+
+def test_scoring_succeeds_when_the_monitoring_run_cannot_be_logged(setup, tmp_path, monkeypatch):
+    """The model read from its folder; tracking pointed at a closed port."""
+    import mlflow
+
+    folder, features_file, uri, model = setup
+    with tracking_to(uri):
+        local = mlflow.artifacts.download_artifacts(model, dst_path=str(tmp_path / "model"))
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    out = tmp_path / "out"
+    with tracking_to("http://127.0.0.1:9"):
+        console = Console(record=True, width=200)
+        run_score(folder, local, out, features_file, what_if=False, console=console)
+    assert "monitoring run not logged" in console.export_text()
+    assert (out / "monitoring.json").is_file()

@@ -283,3 +283,26 @@ def test_cli_prints_the_index_and_exits_2_on_bad_input(scores_dir, tmp_path):
     )
     assert unknown.exit_code == 2 and "nope" in unknown.output
     assert not (tmp_path / "s").exists() and not (tmp_path / "u").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "estimate"),
+    [("zh", "数据健康", "估计准确率"), ("en", "Data health", "Estimated accuracy")],
+)
+def test_overview_has_a_data_health_panel(sites, outputs, lang, title, estimate):
+    """The monitoring of the scored batch, in the site's language, with its drift chart."""
+    html = (sites[lang] / "index.html").read_text(encoding="utf-8")
+    panel = html[html.index('<section id="health">') : html.index('<section id="all">')]
+    assert title in panel and estimate in panel
+    shown = f"{100 * outputs.monitoring['estimated_accuracy']:.1f}"
+    assert shown.rstrip("0").rstrip(".") in panel
+    assert "<svg" in panel  # the indicators that moved most
+
+
+def test_a_folder_scored_without_monitoring_has_no_panel(outputs, tmp_path):
+    from dataclasses import replace
+
+    from clusterpath.report.site import render_site
+
+    render_site(replace(outputs, monitoring=None), "en", tmp_path / "site")
+    assert 'id="health"' not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
 SAFE_PAGE = re.compile(r"^[A-Za-z0-9_-]+\.(html|pdf)$")
 RISKY = re.compile(r"\beval\(|\bexec\(|pickle\.loads?\(|shell=True|os\.system\(|os\.popen\(")
 # joblib unpickles the model bundle, only inside the MLflow model the user named (--model).
-ALLOWED_LOADS = {"src/clusterpath/models/pyfunc.py": "joblib.load(context.artifacts[BUNDLE])"}
+ALLOWED_LOADS = {"src/clusterpath/serving/pyfunc.py": "joblib.load(context.artifacts[BUNDLE])"}
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ from clusterpath.data.policy import load_policy_corpus
 from clusterpath.data.reference import load_reference
 from clusterpath.explain.batch import score_table
 from clusterpath.explain.records import Vocabulary
-from clusterpath.explain.served import answer_columns
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.explain.trust import LOW_TRUST
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.loading import load_path_model
+from clusterpath.serving.answers import answer_columns
 from tests.model_store import assert_same_predictions, tracking_to
 from tests.processes import VENV_BIN, free_port, running_server
 from tests.serving.conftest import SOMETIMES_MISSING

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.contributions import Contributions, contributions_ahead
 from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
 from clusterpath.explain.drivers import LongForm, drivers_text, path_shap, ranked_drivers
 from clusterpath.explain.records import (
@@ -27,11 +26,9 @@ from clusterpath.explain.records import (
 )
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, too_few_enterprises, trust_flags
-from clusterpath.models.conformal import SET_SEPARATOR, ordered_probabilities
-from clusterpath.models.loading import LoadedModel
-from clusterpath.models.pipeline import predict_proba_ordered
-from clusterpath.models.pyfunc import answer_frame
-from clusterpath.models.temperature import probabilities_from_raw
+from clusterpath.models.conformal import SET_SEPARATOR
+from clusterpath.models.contributions import Contributions
+from clusterpath.models.path_model import PathModel
 from clusterpath.models.uncertainty import uncertainty
 
 KEYS = ["cluster_id", "year"]
@@ -57,9 +54,9 @@ def confidence(pred: pd.DataFrame, flags: pd.DataFrame, config: ScoringConfig) -
     return out
 
 
-def _predictions(model: LoadedModel, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
+def _predictions(model: PathModel, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
     """Path, probabilities, set and runner-up; blank for rows given no recommendation."""
-    pred = uncertainty(answer_frame(model.bundle, proba)).drop(columns=["margin", "entropy"])
+    pred = uncertainty(model.prediction_sets(proba)).drop(columns=["margin", "entropy"])
     sizes = {s: s.count(SET_SEPARATOR) + 1 for s in pred["prediction_set"].unique()}
     pred["set_size"] = pred["prediction_set"].map(sizes).astype("int64")
     none = (flags["flag"] == INSUFFICIENT).to_numpy()
@@ -70,7 +67,7 @@ def _predictions(model: LoadedModel, proba: np.ndarray, flags: pd.DataFrame) -> 
 
 
 def _what_ifs(
-    model: LoadedModel,
+    model: PathModel,
     X: pd.DataFrame,
     targets: list[str],
     vocab: Vocabulary,
@@ -79,19 +76,11 @@ def _what_ifs(
 ) -> list[WhatIf | None]:
     """The nearest change of every row of ``X`` to its target (``search`` may be another
     implementation of ``what_would_change``, for the benchmark's side-by-side run)."""
-    estimator, classes = model.bundle["estimator"], model.classes
     actionable = [i.id for i in vocab.catalogue.indicators if i.actionable]
     integer = [i.id for i in vocab.catalogue.indicators if i.display == "integer"]
-    space = search_space(estimator, actionable, integer, model.bundle["ranges"], config)
+    space = search_space(model, actionable, integer, config)
     frame = X.reindex(columns=list(model.feature_ids))
-    return search(
-        lambda part: predict_proba_ordered(estimator, part, classes),
-        frame,
-        targets,
-        classes,
-        space,
-        config,
-    )
+    return search(model.probabilities, frame, targets, model.classes, space, config)
 
 
 @dataclass(frozen=True)
@@ -116,7 +105,7 @@ class Answers:
 
 def answer_rows(
     X: pd.DataFrame,
-    model: LoadedModel,
+    model: PathModel,
     vocab: Vocabulary,
     config: ScoringConfig,
     explain: bool = True,
@@ -133,13 +122,8 @@ def answer_rows(
         if keys is not None:
             long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
         proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
-        with contributions_ahead(
-            model.bundle["estimator"],
-            X.iloc[ok],
-            model.classes,
-            model.feature_ids,
-            config.explain_chunk_rows,
-            config.workers(),
+        with model.contributions_ahead(
+            X.iloc[ok], config.explain_chunk_rows, config.workers()
         ) as chunks:
             flags = _trust(X, model, config)  # while the booster explains the first chunks
             explained, proba[ok], base = _drivers_of_chunks(
@@ -147,22 +131,20 @@ def answer_rows(
             )
     else:
         flags = _trust(X, model, config)
-        proba = predict_proba_ordered(model.bundle["estimator"], X, model.classes)
+        proba = model.probabilities(X)
     pred = _predictions(model, proba, flags)
     level = confidence(pred, flags, config)
     table = None if long is None else long.frame()
     return Answers(pred, flags, level, ok, base, explained, table)
 
 
-def _trust(X: pd.DataFrame, model: LoadedModel, config: ScoringConfig) -> pd.DataFrame:
-    return trust_flags(
-        X, model.bundle["ranges"], model.feature_ids, config, model.bundle.get("support")
-    )
+def _trust(X: pd.DataFrame, model: PathModel, config: ScoringConfig) -> pd.DataFrame:
+    return trust_flags(X, model.ranges, model.feature_ids, config, model.support)
 
 
 def score_table(
     features: pd.DataFrame,
-    model: LoadedModel,
+    model: PathModel,
     vocab: Vocabulary,
     config: ScoringConfig,
     what_if: bool = True,
@@ -215,7 +197,7 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
 
 def _drivers_of_chunks(
     chunks: Iterator[Contributions],
-    model: LoadedModel,
+    model: PathModel,
     X: pd.DataFrame,
     vocab: Vocabulary,
     config,
@@ -231,7 +213,7 @@ def _drivers_of_chunks(
         for part in chunks:
             at = slice(len(text), len(text) + len(part.values))
             rows = X.iloc[at]
-            proba[at], base[at] = _probabilities(model, part, rows), part.base
+            proba[at], base[at] = model.probabilities_of(part, rows), part.base
             ranked = np.argsort(-proba[at], axis=1, kind="stable")  # as ``uncertainty`` ranks
             chunk = _drivers(part, ranked[:, 0], rows, vocab, config)
             if long is not None:
@@ -240,18 +222,6 @@ def _drivers_of_chunks(
             pro += chunk.pro
             con += chunk.con
     return Drivers(text, pro, con), proba, base
-
-
-def _probabilities(model: LoadedModel, part: Contributions, X: pd.DataFrame) -> np.ndarray:
-    """Path probabilities of explained rows, in the model's path order: from the raw scores
-    their contributions add up to, or from the estimator where they cannot tell."""
-    estimator = model.bundle["estimator"]
-    labels = [str(c) for c in estimator.classes_]
-    raw = part.raw_scores()[:, [model.classes.index(c) for c in labels]]
-    found = probabilities_from_raw(estimator, raw)
-    if found is None:
-        return predict_proba_ordered(estimator, X, model.classes)
-    return ordered_probabilities(found, labels, model.classes)
 
 
 @contextmanager

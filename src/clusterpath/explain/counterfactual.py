@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.forest import Forest, Pieces, forest_of, pieces_of
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import training_band
-from clusterpath.models.pipeline import lightgbm_step
+from clusterpath.models.forest import Forest, Pieces, pieces_of
+from clusterpath.models.path_model import PathModel
 
 ProbaFn = Callable[[pd.DataFrame], np.ndarray]
 
@@ -66,17 +66,6 @@ class SearchSpace:
     temperature: float = 1.0
 
 
-def split_thresholds(estimator, feature_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """Sorted distinct split thresholds of each feature in the fitted LightGBM."""
-    trees = lightgbm_step(estimator).booster_.trees_to_dataframe()
-    splits = trees.dropna(subset=["split_feature"])
-    out: dict[str, np.ndarray] = {}
-    for fid in feature_ids:
-        values = splits.loc[splits["split_feature"] == fid, "threshold"].to_numpy(float)
-        out[fid] = np.unique(values[np.isfinite(values)])
-    return out
-
-
 def _spread(entry: Mapping[str, float]) -> float:
     for lo, hi in (("q05", "q95"), ("min", "max")):
         if lo in entry and hi in entry and entry[hi] > entry[lo]:
@@ -85,14 +74,11 @@ def _spread(entry: Mapping[str, float]) -> float:
 
 
 def search_space(
-    estimator,
-    actionable: Sequence[str],
-    integer: Sequence[str],
-    ranges: Mapping[str, Mapping[str, float]],
-    config: ScoringConfig,
+    model: PathModel, actionable: Sequence[str], integer: Sequence[str], config: ScoringConfig
 ) -> SearchSpace:
     """Both sides of every threshold of each actionable indicator, within the training band."""
-    thresholds = split_thresholds(estimator, actionable)
+    ranges = model.ranges
+    thresholds = model.split_thresholds(actionable)
     candidates: dict[str, np.ndarray] = {}
     for fid in actionable:
         band = training_band(ranges.get(fid, {}), config)
@@ -107,10 +93,9 @@ def search_space(
         if len(values):
             candidates[fid] = values
     spread = {fid: _spread(ranges.get(fid, {})) for fid in candidates}
-    temperature = float(getattr(estimator, "temperature", 1.0))
-    forest = forest_of(estimator)
+    forest = model.forest
     pieces = {f: pieces_of(forest, forest.names.index(f), v) for f, v in candidates.items()}
-    return SearchSpace(candidates, spread, frozenset(integer), forest, pieces, temperature)
+    return SearchSpace(candidates, spread, frozenset(integer), forest, pieces, model.temperature)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.contributions import Contributions
+from clusterpath.models.contributions import Contributions
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from clusterpath.models.monitoring import MonitoringConfig
 from clusterpath.resources import Declared, locate
 
 
@@ -32,7 +33,8 @@ class WhatIfConfig(_Frozen):
 
 
 class ScoringConfig(_Frozen):
-    """What counts as too little data, how many drivers, trust and what-if search limits."""
+    """What counts as too little data, how many drivers, trust, what-if search limits and
+    how each batch is monitored."""
 
     version: str
     min_enterprises: int = Field(ge=1)
@@ -44,6 +46,7 @@ class ScoringConfig(_Frozen):
     holds_back_passages: tuple[str, ...]
     explain_chunk_rows: int = Field(default=10_000, ge=1)
     explain_workers: int = Field(default=0, ge=0)
+    monitoring: MonitoringConfig = MonitoringConfig()
 
     def workers(self) -> int:
         """Threads computing SHAP chunks: ``explain_workers``, or one per usable core if 0."""

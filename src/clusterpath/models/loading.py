@@ -1,21 +1,20 @@
 """Load a served path model through MLflow, with where it came from and what it expects.
 
-Scoring needs more than ``predict``: the fitted estimator (for exact SHAP and the what-if
-search), the training ranges (trust flags), and the registry facts (name, version, run id)
-stamped on every output row. All of it is read from the model MLflow returns.
+Scoring needs more than ``predict``: the fitted path model (for exact SHAP, the what-if
+search and the trust flags) and the registry facts (name, version, run id) stamped on every
+output row. All of it is read from the model MLflow returns.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from clusterpath.data.errors import ContractError, Problem
+from clusterpath.models.path_model import ModelIdentity, PathModel
 
 
 class ModelUnavailable(Exception):
@@ -23,31 +22,6 @@ class ModelUnavailable(Exception):
 
 
 REGISTERED = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """The model's bundle and provenance (``version`` is '' for an unregistered model)."""
-
-    uri: str
-    bundle: dict[str, Any]
-    name: str
-    version: str
-    run_id: str
-    metrics: dict[str, float]
-
-    @classmethod
-    def of_bundle(cls, bundle: dict[str, Any]) -> LoadedModel:
-        """A bundle with no registry facts: the served model inside MLflow, or one being logged."""
-        return cls("", bundle, "", "", "", {})
-
-    @property
-    def feature_ids(self) -> tuple[str, ...]:
-        return tuple(self.bundle["feature_ids"])
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return tuple(self.bundle["classes"])
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -69,8 +43,8 @@ def _registry_facts(uri: str) -> tuple[str, str, str | None]:
     return match["name"], str(mv.version), mv.run_id
 
 
-def load_path_model(uri: str) -> LoadedModel:
-    """Load the pyfunc at ``uri`` and unwrap the clusterpath bundle it serves."""
+def load_path_model(uri: str) -> PathModel:
+    """Load the pyfunc at ``uri``: the path model it serves, known by its registry facts."""
     try:
         name, version, run_id = _registry_facts(uri)
         pyfunc = mlflow.pyfunc.load_model(uri)
@@ -79,12 +53,12 @@ def load_path_model(uri: str) -> LoadedModel:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelUnavailable(f"cannot load model {uri}: {first}") from None
-    unwrapped = pyfunc.unwrap_python_model()
-    bundle = getattr(unwrapped, "bundle", None)
-    if bundle is None:
-        raise ContractError([Problem(uri, "is not a clusterpath path model (no bundle)")])
+    model = getattr(pyfunc.unwrap_python_model(), "model", None)
+    if not isinstance(model, PathModel):
+        raise ContractError([Problem(uri, "is not a clusterpath path model")])
     run_id = run_id or pyfunc.metadata.run_id or ""
-    return LoadedModel(uri, bundle, name or uri, version, run_id, run_metrics(run_id))
+    identity = ModelIdentity(uri, name or uri, version, run_id, run_metrics(run_id))
+    return model.identified(identity)
 
 
 def run_metrics(run_id: str) -> dict[str, float]:
@@ -97,7 +71,7 @@ def run_metrics(run_id: str) -> dict[str, float]:
         return {}
 
 
-def check_catalogue(model: LoadedModel, catalogue_ids: tuple[str, ...], version: str) -> None:
+def check_catalogue(model: PathModel, catalogue_ids: tuple[str, ...], version: str) -> None:
     """Refuse a model whose indicators differ from the current catalogue, naming them."""
     expected, have = set(model.feature_ids), set(catalogue_ids)
     if expected == have:
@@ -107,8 +81,8 @@ def check_catalogue(model: LoadedModel, catalogue_ids: tuple[str, ...], version:
     raise ContractError(
         [
             Problem(
-                model.uri,
-                f"model was trained on catalogue {model.bundle.get('catalogue_version', '?')}, "
+                model.identity.uri,
+                f"model was trained on catalogue {model.catalogue_version or '?'}, "
                 f"this is {version}: features only in the model {only_model}, "
                 f"only in the catalogue {only_catalogue}",
             )

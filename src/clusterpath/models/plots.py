@@ -68,3 +68,23 @@ def shap_summary_figure(
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize="small")
     return fig
+
+
+def drift_figure(indicators: list[dict], top: int = 15, title: str = "drift") -> Figure:
+    """The ``top`` indicators of a monitoring document by drift statistic, as bars over
+    their limit (red: flagged drifted)."""
+    rows = sorted(
+        (r for r in indicators if r["statistic"] is not None),
+        key=lambda r: -r["statistic"] / r["limit"],
+    )[:top][::-1]
+    fig = Figure(figsize=(6.0, 0.28 * max(len(rows), 3) + 1.0), layout="constrained")
+    ax = fig.subplots()
+    names = [r["indicator"] for r in rows]
+    ratio = [r["statistic"] / r["limit"] for r in rows]
+    colours = ["#c0392b" if r["drifted"] else "#7f8c8d" for r in rows]
+    ax.barh(range(len(rows)), ratio, color=colours)
+    ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
+    ax.set_yticks(range(len(rows)), names, fontsize=8)
+    ax.set_xlabel("drift statistic / limit (above 1: drifted)")
+    ax.set_title(title)
+    return fig

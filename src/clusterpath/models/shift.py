@@ -18,6 +18,7 @@ import pandas as pd
 
 from clusterpath.models.dataset import LabelledData
 from clusterpath.models.evaluation import Evaluation, evaluate_proba, predicted_labels
+from clusterpath.models.monitoring import estimate_against_actual
 from clusterpath.models.pipeline import predict_proba_ordered
 from clusterpath.models.support import distances, fit_support, important_features
 from clusterpath.models.temperature import apply_temperature, fit_temperature
@@ -123,6 +124,7 @@ def shift_test(
                     for name, p in proba.items()
                 },
                 "flag_rate": float(flagged[test].mean()),
+                **_world_columns(estimate_against_actual(tempered[test], y[test], classes)),
             }
             for world, test in rows_of.items()
         ]
@@ -138,3 +140,9 @@ def shift_test(
         temperature=fit_temperature(lgbm[rows], y[rows], classes),
         flags=flag_summary(y[rows], lgbm[rows], classes, flagged[rows]),
     )
+
+
+def _world_columns(check: Mapping[str, object]) -> dict[str, object]:
+    """The estimate-against-actual check of one world as per-world columns (``rows`` is
+    the world's ``n`` already)."""
+    return {key: value for key, value in check.items() if key != "rows"}

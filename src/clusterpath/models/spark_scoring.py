@@ -3,7 +3,7 @@
 ``mlflow.pyfunc.spark_udf`` needs the model's output declared as a Spark struct: with a plain
 ``"double"`` result type it silently keeps only the first output column. The struct is built
 here from the reference path codes, in the order the model writes its columns, so it cannot
-drift from the served answer (``explain/served.py``). Spark is imported only when scoring runs.
+drift from the served answer (``serving/answers.py``). Spark is imported only when scoring runs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from clusterpath.data.errors import ContractError, Problem
 from clusterpath.data.reference import load_reference
-from clusterpath.models.pyfunc import probability_column
+from clusterpath.models.path_model import probability_column
 
 PREDICTION = "_clusterpath_prediction"
 

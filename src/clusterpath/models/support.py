@@ -24,6 +24,23 @@ from scipy.special import ndtr, ndtri
 
 GRID = 101  # quantile points per indicator
 REFERENCE_POINTS = 201  # points kept of the reference distance distribution
+QUANTILES = (0.01, 0.05, 0.5, 0.95, 0.99)  # of each indicator's training range
+
+
+def feature_ranges(X: pd.DataFrame, feature_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per feature: min, max, quantiles and missing share over the training rows."""
+    out: dict[str, dict[str, float]] = {}
+    for fid in feature_ids:
+        values = pd.to_numeric(X[fid], errors="coerce")
+        present = values.dropna()
+        entry = {"missing_share": float(values.isna().mean()) if len(values) else 0.0}
+        if len(present):
+            entry["min"] = float(present.min())
+            entry["max"] = float(present.max())
+            for q in QUANTILES:
+                entry[f"q{round(q * 100):02d}"] = float(present.quantile(q))
+        out[fid] = entry
+    return out
 
 
 def _grid(values: np.ndarray) -> tuple[list[float], list[float]]:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -178,19 +180,17 @@ def champion_score(
 ) -> tuple[str | None, float | None, str | None]:
     """(version, holdout macro-F1, problem) of the current champion on the given rows.
 
-    The champion's estimator predicts as the candidate's was graded (``predict_frame``):
+    The champion's path model answers as the candidate's was graded (``PathModel.answer``):
     the served answer leaves the path blank for clusters too small to score, which would
     count against the champion on rows the candidate was graded on.
     """
-    from clusterpath.models.pyfunc import predict_frame
-
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
         return None, None, None
     try:
         model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
-        predicted = predict_frame(model.unwrap_python_model().bundle, X)["path"]
+        predicted = model.unwrap_python_model().model.answer(X)["path"]
         predicted = predicted.astype(str).to_numpy()
     except Exception as exc:  # any failure means the champion cannot be judged here
         return str(current.version), None, f"{type(exc).__name__}: {exc}"
@@ -263,3 +263,54 @@ def register_and_promote(
 def scratch_dir() -> tempfile.TemporaryDirectory:
     """A temporary folder for files that are logged and then dropped."""
     return tempfile.TemporaryDirectory(prefix="clusterpath-train-")
+
+
+MONITORING_EXPERIMENT = "clusterpath-monitoring"
+
+
+def monitoring_metrics(doc: Mapping) -> dict[str, float]:
+    """The figures of a monitoring document that line up across batches in the UI."""
+    metrics = {
+        key: doc[key]
+        for key in ("estimated_accuracy", "estimated_macro_f1", "rows")
+        if doc.get(key) is not None
+    }
+    for key in ("estimated_accuracy_interval", "estimated_macro_f1_interval"):
+        if doc.get(key):
+            metrics[f"{key}_low"], metrics[f"{key}_high"] = doc[key]
+    drift = doc["drift"]
+    if drift.get("indicators") is not None:
+        metrics["drifted_indicators"] = len(drift["drifted"])
+        metrics["drifted_share"] = drift["drifted_share"]
+    for flag, shares in doc["flags"].items():
+        metrics[f"{flag}_share"] = shares["share"]
+    for key, value in doc.get("actual", {}).items():
+        if isinstance(value, int | float):
+            metrics[f"actual_{key}"] = value
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def log_monitoring(doc: Mapping, figure, tags: Mapping[str, str]) -> str:
+    """Log one scored batch as a run of the monitoring experiment (its metrics, the document
+    and the drift plot), tagged so that successive batches line up; returns the run id.
+
+    Uses the client alone, so an active run of the caller (``mlflow run``) is left alone.
+    """
+    client = MlflowClient()
+    found = client.get_experiment_by_name(MONITORING_EXPERIMENT)
+    if found is not None:
+        experiment_id = found.experiment_id
+    else:
+        artifacts = local_artifact_root(mlflow.get_tracking_uri())
+        location = None if artifacts is None else (artifacts / MONITORING_EXPERIMENT).as_uri()
+        experiment_id = client.create_experiment(MONITORING_EXPERIMENT, location)
+    run = client.create_run(experiment_id, tags=dict(tags), run_name="score")
+    run_id = run.info.run_id
+    now = int(time.time() * 1000)
+    metrics = [Metric(k, v, now, 0) for k, v in monitoring_metrics(doc).items()]
+    client.log_batch(run_id, metrics=metrics)
+    client.log_dict(run_id, dict(doc), "monitoring.json")
+    if figure is not None:
+        client.log_figure(run_id, figure, "plots/drift.png")
+    client.set_terminated(run_id)
+    return run_id

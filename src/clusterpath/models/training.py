@@ -42,6 +42,7 @@ from clusterpath.models.evaluation import (
     expected_calibration_error,
     out_of_fold_proba,
 )
+from clusterpath.models.monitoring import estimate_corrections, training_reference
 from clusterpath.models.pipeline import (
     MODEL,
     build_pipeline,
@@ -49,10 +50,9 @@ from clusterpath.models.pipeline import (
     lightgbm_step,
     predict_proba_ordered,
 )
-from clusterpath.models.pyfunc import feature_ranges
 from clusterpath.models.shift import LIGHTGBM, ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
-from clusterpath.models.support import distances, fit_support, important_features
+from clusterpath.models.support import distances, feature_ranges, fit_support, important_features
 from clusterpath.models.temperature import TemperatureScaled, apply_temperature
 
 
@@ -93,7 +93,7 @@ class TrainingResult:
         return tuple(sorted(self.split.holdout.groups.unique()))
 
     def bundle(self, catalogue_version: str = "") -> dict[str, object]:
-        """What the served model needs, as plain objects (see ``pyfunc.PathModel``)."""
+        """What the served model needs, as plain objects (read by ``path_model.PathModel``)."""
         return {
             "estimator": self.model,
             "classes": list(self.classes),
@@ -105,6 +105,20 @@ class TrainingResult:
             "calibrated": self.calibrated,
             "temperature": self.temperature,
             "support": self.support,
+            "reference": training_reference(
+                self.split.train.X,
+                self.feature_ids,
+                {"low_trust": self.holdout_flags.get("flag_rate", float("nan"))},
+                None
+                if self.shift is None
+                else estimate_corrections(
+                    self.shift.per_world,
+                    self.shift.tempered,
+                    self.shift.y,
+                    self.shift.flagged,
+                    self.classes,
+                ),
+            ),
         }
 
 

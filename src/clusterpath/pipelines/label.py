@@ -12,6 +12,7 @@ from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.config import load_rules
+from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.dataset import KEY, unlabelled_rows
 from clusterpath.pipelines.train import LABEL_COLUMNS, load_features
 from clusterpath.storage import write_csv, write_parquet
@@ -90,9 +91,19 @@ def run_suggest(
     ranked = least_certain(pd.concat([candidates[KEY], predictions], axis=1), n)
     if out is not None:
         _write(ranked, out)
-    table = Table(title=f"{len(ranked)} least certain of {len(candidates):,} unlabelled")
-    for col in ("cluster_id", "year", "path", "runner_up", "margin", "entropy", "set"):
-        table.add_column(col, justify="right" if col in ("margin", "entropy") else "left")
+    console.print(least_certain_table(ranked, len(candidates)))
+    return ranked
+
+
+def least_certain_table(ranked: pd.DataFrame, n_candidates: int) -> Table:
+    """The rows worth an expert's look, fitting 80 columns: codes stay whole and the set,
+    the one cell of several paths, wraps between its codes."""
+    table = Table(title=f"{len(ranked)} least certain of {n_candidates:,} unlabelled", box=None)
+    for col in ("cluster", "year", "path", "runner-up", "margin", "bits"):
+        table.add_column(
+            col, justify="right" if col in ("margin", "bits") else "left", no_wrap=True
+        )
+    table.add_column("set", overflow="fold", min_width=14)
     for row in ranked.itertuples():
         table.add_row(
             str(row.cluster_id),
@@ -101,7 +112,6 @@ def run_suggest(
             row.runner_up,
             f"{row.margin:.3f}",
             f"{row.entropy:.2f}",
-            row.prediction_set,
+            row.prediction_set.replace(SET_SEPARATOR, ", "),  # wraps between codes
         )
-    console.print(table)
-    return ranked
+    return table

@@ -24,13 +24,27 @@ from clusterpath.explain.batch import ScoredBatch, score_table
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import ScoringConfig, load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.models.loading import LoadedModel, check_catalogue, load_path_model
+from clusterpath.models.loading import check_catalogue, load_path_model
+from clusterpath.models.path_model import PathModel
 from clusterpath.pipelines.inputs import load_features
+from clusterpath.pipelines.monitor import (
+    DriftAlarm,
+    log_monitoring_run,
+    monitoring_document,
+    monitoring_lines,
+)
 from clusterpath.spark.session import SparkOptions
 from clusterpath.storage import atomic_dir
 
-OUTPUTS = ("scores.parquet", "scores.csv", "explanations.parquet", "explanations.json")
+OUTPUTS = (
+    "scores.parquet",
+    "scores.csv",
+    "explanations.parquet",
+    "explanations.json",
+    "monitoring.json",
+)
 MARKER = ".clusterpath-scores"
+MONITORING_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_INDENT_2
 DOCUMENT_FORMAT = "clusterpath-explanations/2"
 CLUSTER_COLUMNS = {"firms": ["cluster_id"], "links": ["year"]}
 
@@ -54,14 +68,16 @@ def check_out_dir(out: Path) -> None:
         )
 
 
-def cluster_table(folder: Path) -> tuple[pd.DataFrame, str]:
-    """Cluster names, provinces and domains (for reports), and the extract's fingerprint."""
+def cluster_table(folder: Path) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    """Cluster names, provinces and domains (for reports), the extract's fingerprint, and its
+    labels if it has any (monitoring then gives the actual accuracy beside the estimate)."""
     extract = load_extract(
         folder,
         columns={**CLUSTER_COLUMNS, "clusters": ["cluster_id", "name", "province", "domain"]},
     )
     clusters = extract.clusters.rename(columns={"name": "cluster_name"})
-    return clusters[["cluster_id", "cluster_name", "province", "domain"]], extract.fingerprint
+    columns = ["cluster_id", "cluster_name", "province", "domain"]
+    return clusters[columns], extract.fingerprint, extract.labels
 
 
 def every_cluster_year(features: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
@@ -90,29 +106,29 @@ def every_cluster_year(features: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
     return pd.concat([features, filler], ignore_index=True)
 
 
-def stamp(batch: ScoredBatch, model: LoadedModel, fingerprint: str, version: str) -> None:
+def stamp(batch: ScoredBatch, model: PathModel, fingerprint: str, version: str) -> None:
     """Provenance columns on every scores row; ``scored_at`` is the only varying one."""
     scored_at = datetime.now(UTC).isoformat(timespec="seconds")
-    batch.scores["model_name"] = model.name
-    batch.scores["model_version"] = model.version
-    batch.scores["run_id"] = model.run_id
+    batch.scores["model_name"] = model.identity.name
+    batch.scores["model_version"] = model.identity.version
+    batch.scores["run_id"] = model.identity.run_id
     batch.scores["extract_fingerprint"] = fingerprint
     batch.scores["catalogue_version"] = version
     batch.scores["scored_at"] = scored_at
 
 
-def explanations_document(batch: ScoredBatch, model: LoadedModel, vocab: Vocabulary) -> dict:
+def explanations_document(batch: ScoredBatch, model: PathModel, vocab: Vocabulary) -> dict:
     """The explanations file: provenance, the paths, indicators and passages declared once,
     and one row per cluster-year referring to them by id (docs/explanations.schema.json)."""
     first = batch.scores.iloc[0] if len(batch.scores) else {}
     return {
         "format": DOCUMENT_FORMAT,
         "model": {
-            "uri": model.uri,
-            "name": model.name,
-            "version": model.version,
-            "run_id": model.run_id,
-            "training_metrics": model.metrics,
+            "uri": model.identity.uri,
+            "name": model.identity.name,
+            "version": model.identity.version,
+            "run_id": model.identity.run_id,
+            "training_metrics": dict(model.identity.metrics),
         },
         "extract_fingerprint": first.get("extract_fingerprint", ""),
         "catalogue_version": vocab.catalogue.version,
@@ -133,12 +149,13 @@ def explanations_json(document: dict) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def write_outputs(batch: ScoredBatch, document: dict, out: Path) -> None:
+def write_outputs(batch: ScoredBatch, document: dict, monitoring: dict, out: Path) -> None:
     with atomic_dir(out) as tmp:
         batch.scores.to_parquet(tmp / "scores.parquet", index=False)
         batch.scores.to_csv(tmp / "scores.csv", index=False, encoding="utf-8-sig")
         batch.explanations.to_parquet(tmp / "explanations.parquet", index=False)
         (tmp / "explanations.json").write_bytes(explanations_json(document))
+        (tmp / "monitoring.json").write_bytes(orjson.dumps(monitoring, option=MONITORING_JSON))
         (tmp / MARKER).write_text("outputs of clusterpath score\n", encoding="utf-8")
 
 
@@ -162,11 +179,14 @@ def run_score(
     what_if: bool = True,
     console: Console | None = None,
     spark: SparkOptions | None = None,
+    fail_on_drift: bool = False,
 ) -> ScoredBatch:
-    """Score, explain and write; see ``clusterpath score --help``.
+    """Score, explain, monitor and write; see ``clusterpath score --help``.
 
     With ``spark``, the extract is read, checked and turned into indicators on Spark and
     the rows are scored there too (``clusterpath.spark.scoring``); the outputs are the same.
+    With ``fail_on_drift``, raises ``DriftAlarm`` once every output is written if the
+    batch's monitoring has alerts.
     """
     console = console or Console(quiet=True)
     config = config or load_scoring_config()
@@ -177,8 +197,9 @@ def run_score(
     )
     session = spark.start() if spark else None
     try:
+        labels = None
         if session is None:
-            clusters, fingerprint = cluster_table(Path(folder))
+            clusters, fingerprint, labels = cluster_table(Path(folder))
             computed = None
         else:
             with session.guard():
@@ -203,12 +224,18 @@ def run_score(
         if session is not None:
             session.stop()
     stamp(batch, model, fingerprint, catalogue.version)
-    write_outputs(batch, explanations_document(batch, model, vocab), out)
+    monitoring = monitoring_document(batch, features, model, config, labels)
+    write_outputs(batch, explanations_document(batch, model, vocab), monitoring, out)
     console.print(summary_line(batch.scores))
+    for line in monitoring_lines(monitoring):
+        console.print(line)
     console.print(
         f"wrote {escape(str(out))}/: {', '.join(OUTPUTS)} "
-        f"(model {escape(model.name)} v{model.version})"
+        f"(model {escape(model.identity.name)} v{model.identity.version})"
     )
+    log_monitoring_run(monitoring, console)
+    if fail_on_drift and monitoring["alerts"]:
+        raise DriftAlarm("; ".join(monitoring["alerts"]))
     return batch
 
 

@@ -32,6 +32,8 @@ from clusterpath.models.dataset import (
     join_labels,
     label_counts,
 )
+from clusterpath.models.evaluation import Evaluation
+from clusterpath.models.monitoring import covered_with_error
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
 
@@ -111,14 +113,14 @@ def log_run(
     """Record params, metrics, tables, plots and the served model in the active run."""
     import mlflow
 
-    from clusterpath.explain.contributions import tree_contributions
     from clusterpath.models import tracking
+    from clusterpath.models.path_model import PathModel
     from clusterpath.models.plots import (
         confusion_figure,
         reliability_figure,
         shap_summary_figure,
     )
-    from clusterpath.models.pyfunc import log_path_model, save_bundle
+    from clusterpath.serving.pyfunc import log_path_model, save_bundle
 
     mlflow.log_params(_params(config, result, tuned))
     mlflow.set_tags(dict(provenance))
@@ -140,6 +142,7 @@ def log_run(
     if result.shift is not None:
         metrics |= {f"shift_{k}": v for k, v in result.shift.flags.items()}
         metrics["shift_worlds"] = float(len(result.shift.per_world))
+        metrics |= estimate_metrics(result.shift.per_world)
         tracking.log_frame(result.shift.per_world, "evaluation/shift_per_world.csv", index=True)
         shift_eval = result.evaluations[LIGHTGBM]["shift"]
         tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
@@ -157,19 +160,18 @@ def log_run(
         "lightgbm served, held-out": holdout.reliability,
     }
     tracking.log_figure(reliability_figure(curves), "calibration_curve")
-    shap = tree_contributions(
-        result.model, result.split.train.X, result.classes, result.feature_ids
-    )
+    bundle = result.bundle(provenance.get("catalogue_version", ""))
+    model = PathModel(bundle)
+    shap = model.contributions(result.split.train.X)
     tracking.log_frame(shap.mean_abs(), "evaluation/shap_mean_abs.csv", index=True)
     tracking.log_figure(shap_summary_figure(shap.mean_abs()), "shap_summary")
-    bundle = result.bundle(provenance.get("catalogue_version", ""))
     tracking.log_json(bundle["ranges"], "model_support/training_ranges.json")
     with tracking.scratch_dir() as scratch:
         bundle_path = save_bundle(bundle, Path(scratch) / "bundle.joblib")
-        return log_path_model(bundle, bundle_path, result.split.train.X), bundle
+        return log_path_model(bundle, bundle_path, result.split.train.X), model
 
 
-SUMMARY_COLUMNS = (
+SUMMARY_ROWS = (
     ("cv", "macro_f1", "CV F1"),
     ("cv", "ece", "CV ECE"),
     ("holdout", "macro_f1", "held-out F1"),
@@ -180,16 +182,20 @@ SUMMARY_COLUMNS = (
 )
 
 
+def comparison_table(evaluations: Mapping[str, Mapping[str, Evaluation]]) -> Table:
+    """One column per model, one row per grade: model names stay whole in 80 columns."""
+    table = Table(title="CV: training clusters | held-out: clusters | shift: worlds")
+    table.add_column("metric", no_wrap=True)
+    for name in evaluations:
+        table.add_column(name, justify="right", no_wrap=True)
+    for stage, key, title in SUMMARY_ROWS:
+        table.add_row(title, *(metric_cell(s, stage, key) for s in evaluations.values()))
+    return table
+
+
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
     """The comparison table and the lines that explain it (every ECE is the table's)."""
-    table = Table(
-        title="models: grouped CV on training clusters | held-out clusters | held-out worlds"
-    )
-    table.add_column("model")
-    for *_, title in SUMMARY_COLUMNS:
-        table.add_column(title, justify="right")
-    for name, stages in result.evaluations.items():
-        table.add_row(name, *(metric_cell(stages, st, key) for st, key, _ in SUMMARY_COLUMNS))
+    table = comparison_table(result.evaluations)
     console.print(table)
     used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
     cov = result.holdout_coverage
@@ -225,10 +231,40 @@ def shift_lines(result: TrainingResult) -> list[str]:
         f"held-out worlds ({len(shift.per_world)}: {', '.join(shift.per_world.index)}): "
         f"{_flags_text(shift.flags)}",
         f"shift recall: {recall}",
+        estimate_line(shift.per_world),
         f"temperature {result.temperature:.3f} fitted on held-out worlds: shift ECE "
         f"{result.ece_uncalibrated:.3f} untempered, {lgbm.metrics['ece']:.3f} tempered "
         "(the table's shift ECE; each world's temperature fitted on the others)",
     ]
+
+
+def estimate_metrics(per_world: pd.DataFrame) -> dict[str, float]:
+    """Estimated (CBPE) against actual accuracy on each held-out world, and how close."""
+    gap = (per_world["estimated_accuracy"] - per_world["actual_accuracy"]).abs()
+    metrics = {
+        "shift_estimate_mean_abs_error": float(gap.mean()),
+        "shift_estimate_covered_worlds": float(per_world["estimate_covers_actual"].sum()),
+        "shift_estimate_covered_worlds_with_error": float(covered_with_error(per_world).sum()),
+    }
+    for world, row in per_world.iterrows():
+        metrics[f"shift_estimated_accuracy_{world}"] = float(row["estimated_accuracy"])
+        metrics[f"shift_actual_accuracy_{world}"] = float(row["actual_accuracy"])
+    return metrics
+
+
+def estimate_line(per_world: pd.DataFrame) -> str:
+    metrics = estimate_metrics(per_world)
+    pairs = ", ".join(
+        f"{world} {row.estimated_accuracy:.2f}/{row.actual_accuracy:.2f}"
+        for world, row in per_world.iterrows()
+    )
+    return (
+        f"estimated/actual accuracy per held-out world: {pairs}; mean gap "
+        f"{metrics['shift_estimate_mean_abs_error']:.3f}; interval covers "
+        f"{metrics['shift_estimate_covered_worlds']:.0f} of {len(per_world)} (sampling alone), "
+        f"{metrics['shift_estimate_covered_worlds_with_error']:.0f} with the other worlds' "
+        "error"
+    )
 
 
 def generalisation_warnings(result: TrainingResult, config: ModelConfig) -> list[str]:
@@ -280,7 +316,6 @@ def run_train(
     import mlflow
 
     from clusterpath.models import tracking
-    from clusterpath.models.pyfunc import predict_frame
 
     console = console or Console(quiet=True)
     tracking.check_project_run(experiment, tracking_uri)
@@ -314,7 +349,7 @@ def run_train(
             )
             mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
         result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
-        info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
+        info, model = log_run(result, config, config_path, counts, provenance, tuned)
         print_summary(console, result, counts)
         warnings = generalisation_warnings(result, config)
         for warning in warnings:
@@ -327,7 +362,7 @@ def run_train(
                 result.split.holdout.scored(config.evaluation.evaluation_sources)
             )
             X_holdout = rows.X[list(result.feature_ids)]
-            predicted = predict_frame(bundle, X_holdout)["path"].to_numpy()
+            predicted = model.answer(X_holdout)["path"].to_numpy()
             from clusterpath.models.evaluation import macro_f1
 
             score = macro_f1(rows.y.to_numpy(object), predicted, result.classes)

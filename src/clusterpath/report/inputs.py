@@ -1,6 +1,6 @@
 """Read the outputs of ``clusterpath score`` that a report is built from.
 
-The three files are read as they are and never changed: the report only re-presents what
+The files are read as they are and never changed: the report only re-presents what
 scoring wrote, so a number on a page can always be traced to a row of the scores folder.
 """
 
@@ -18,6 +18,7 @@ from clusterpath.data.errors import ContractError, Problem
 SCORES = "scores.parquet"
 EXPLANATIONS = "explanations.parquet"
 DOCUMENT = "explanations.json"
+MONITORING = "monitoring.json"  # optional: folders scored before monitoring lack it
 Key = tuple[str, int]
 
 
@@ -28,6 +29,7 @@ class ScoreOutputs:
     scores: pd.DataFrame
     explanations: pd.DataFrame
     document: dict
+    monitoring: dict | None = None
 
     @cached_property
     def records(self) -> dict[Key, dict]:
@@ -113,7 +115,9 @@ def read_scores_dir(folder: Path) -> ScoreOutputs:
     scores = _plain(pd.read_parquet(folder / SCORES))
     explanations = _plain(pd.read_parquet(folder / EXPLANATIONS))
     document = json.loads((folder / DOCUMENT).read_text(encoding="utf-8"))
-    return ScoreOutputs(scores, explanations, document)
+    health = folder / MONITORING
+    monitoring = json.loads(health.read_text(encoding="utf-8")) if health.is_file() else None
+    return ScoreOutputs(scores, explanations, document, monitoring)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

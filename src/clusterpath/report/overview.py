@@ -9,6 +9,7 @@ from clusterpath.features.catalogue import TRAITS, Indicator
 from clusterpath.report.charts import NEUTRAL, Bar, BarChart, bar_chart
 from clusterpath.report.china_map import map_context
 from clusterpath.report.context import CONFIDENCE_LEVELS, SiteData, percent
+from clusterpath.report.health import health_context
 
 BASELINE = re.compile(r"^baseline_(.+)_holdout_macro_f1$")
 
@@ -25,6 +26,7 @@ def index_context(site: SiteData) -> dict:
         "map": map_context(site, years[-1]) if years else None,
         "chart": counts_chart(site, years[-1]) if years else None,
         "by_year": counts_by_year(site, years) if len(years) > 1 else None,
+        "health": health_context(site),
         "filters": filters(site, rows, years),
         "rows": rows,
     }

@@ -27,7 +27,7 @@ from pandas.api.types import union_categoricals
 from clusterpath.explain.batch import KEYS, ScoredBatch, score_table
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import ScoringConfig
-from clusterpath.models.loading import LoadedModel
+from clusterpath.models.path_model import PathModel
 
 CHUNK_ROWS = 2000  # cluster-years per task: enough work to pay for a task, small to send
 CHUNK_SCHEMA = "chunk INT, features BINARY"
@@ -81,7 +81,7 @@ NUMPY = orjson.OPT_SERIALIZE_NUMPY
 def score_on_spark(
     spark,
     features: pd.DataFrame,
-    model: LoadedModel,
+    model: PathModel,
     vocab: Vocabulary,
     config: ScoringConfig,
     what_if: bool = True,

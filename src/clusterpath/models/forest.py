@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
-
 ZERO = 1e-35  # LightGBM's kZeroThreshold: |x| at or below it counts as zero
 
 
@@ -96,9 +94,9 @@ class Forest:
         return out
 
 
-def forest_of(estimator) -> Forest:
-    """The LightGBM inside ``estimator`` as a Forest; rows are given in ``names`` order."""
-    booster = lightgbm_step(estimator).booster_
+def forest_of(booster, labels: Sequence[str]) -> Forest:
+    """A LightGBM booster as a Forest (``labels``: the path of each of its classes); rows
+    are given in ``names`` order."""
     dump = booster.dump_model()
     nodes: list[tuple] = []
     roots, depth = [], 1
@@ -140,7 +138,7 @@ def forest_of(estimator) -> Forest:
         depth=depth,
         n_classes=per_iteration,
         names=tuple(booster.feature_name()),
-        labels=tuple(str(label) for label in lightgbm_labels(estimator)),
+        labels=tuple(str(label) for label in labels),
     )
 
 

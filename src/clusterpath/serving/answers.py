@@ -20,8 +20,7 @@ from clusterpath.explain.batch import answer_rows, spread
 from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import ScoringConfig, load_scoring_config
 from clusterpath.features.catalogue import Catalogue, load_catalogue
-from clusterpath.models.loading import LoadedModel
-from clusterpath.models.pyfunc import probability_column
+from clusterpath.models.path_model import PathModel, probability_column
 
 ANSWER_TAIL = ("prediction_set", "confidence", "flag", "flag_reason", "drivers")
 
@@ -59,7 +58,7 @@ def _nullable(values: np.ndarray) -> list[float | None]:
 
 def served_answers(
     X: pd.DataFrame,
-    model: LoadedModel,
+    model: PathModel,
     vocab: Vocabulary,
     config: ScoringConfig,
     explain: bool = True,

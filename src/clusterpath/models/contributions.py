@@ -1,10 +1,11 @@
-"""Exact TreeSHAP contributions of the path classifier, per cluster-year, feature and path.
+"""Exact TreeSHAP contributions of the path model, per cluster-year, path and indicator.
 
-LightGBM computes path-dependent TreeSHAP itself (``pred_contrib=True``); it agrees with
-``shap.TreeExplainer`` to rounding (see tests) and skips shap's model conversion. The values
-are in the model's raw-score (log-odds) space: for each row and path, the contributions plus
-the path's base value add up to that path's raw score. When the served model was calibrated
-(temperature scaling), the explained booster is the one before calibration.
+LightGBM computes path-dependent TreeSHAP itself (``pred_contrib=True``, asked through
+``PathModel.contributions_into``); it agrees with ``shap.TreeExplainer`` to rounding (see
+tests) and skips shap's model conversion. The values are in the model's raw-score (log-odds)
+space: for each row and path, the contributions plus the path's base value add up to that
+path's raw score. ``contributions_ahead`` computes them in chunks while the caller turns
+earlier chunks into records.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from queue import SimpleQueue
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-
-from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,10 @@ class Contributions:
             np.abs(self.values).mean(axis=0).T, index=self.feature_ids, columns=self.classes
         )
 
+    def head(self, n: int) -> Contributions:
+        """The first ``n`` rows, as views."""
+        return Contributions(self.values[:n], self.base[:n], self.classes, self.feature_ids)
+
 
 def empty_contributions(
     n_rows: int, classes: Sequence[str], feature_ids: Sequence[str]
@@ -54,48 +56,20 @@ def empty_contributions(
     )
 
 
-def _fill(estimator, matrix: np.ndarray, out: Contributions, booster=None) -> Contributions:
-    """TreeSHAP of the rows of ``matrix`` (features in ``out.feature_ids`` order) written
-    into ``out``, whose rows they are; returns ``out``. ``booster``, if given, is a copy of
-    the estimator's own, run on one thread."""
-    if len(matrix) == 0:  # e.g. every row flagged insufficient_data: LightGBM refuses 0 rows
-        return out
-    model = lightgbm_step(estimator)
-    n_features = len(out.feature_ids)
-    if booster is None:
-        flat = model.booster_.predict(matrix, pred_contrib=True)
-    else:
-        flat = booster.predict(matrix, pred_contrib=True, num_threads=1)
-    blocks = np.asarray(flat, dtype=float).reshape(len(matrix), len(model.classes_), -1)
-    position = {c: j for j, c in enumerate(lightgbm_labels(estimator))}
-    for i, code in enumerate(out.classes):
-        if code in position:
-            out.values[:, i, :] = blocks[:, position[code], :n_features]
-            out.base[:, i] = blocks[:, position[code], n_features]
-    return out
-
-
 def _matrix(X: pd.DataFrame, feature_ids: Sequence[str]) -> np.ndarray:
     """The indicator columns as one row-major float array, the layout LightGBM reads."""
     return np.ascontiguousarray(X.reindex(columns=list(feature_ids)).astype("float64").to_numpy())
 
 
-def tree_contributions(
-    estimator, X: pd.DataFrame, classes: Sequence[str], feature_ids: Sequence[str]
-) -> Contributions:
-    """TreeSHAP of the fitted pipeline's LightGBM on ``X``, paths in ``classes`` order."""
-    out = empty_contributions(len(X), classes, feature_ids)
-    return _fill(estimator, _matrix(X, feature_ids), out)
+def tree_contributions(model, X: pd.DataFrame) -> Contributions:
+    """TreeSHAP of ``model`` (a ``PathModel``) on the rows of ``X``, paths in its order."""
+    out = empty_contributions(len(X), model.classes, model.feature_ids)
+    return model.contributions_into(_matrix(X, model.feature_ids), out)
 
 
 @contextmanager
 def contributions_ahead(
-    estimator,
-    X: pd.DataFrame,
-    classes: Sequence[str],
-    feature_ids: Sequence[str],
-    rows: int,
-    workers: int = 1,
+    model, X: pd.DataFrame, rows: int, workers: int = 1
 ) -> Iterator[Iterator[Contributions]]:
     """The chunks of ``tree_contributions`` of ``X``, ``rows`` rows each, in order, computed
     ahead: the booster starts on entering, so the caller may do other work before reading.
@@ -112,10 +86,10 @@ def contributions_ahead(
     chunk: memory stays that of a few chunks however many rows there are, and the buffers
     stay warm. A caller keeps a copy of whatever it needs of a chunk beyond that.
     """
-    matrix = _matrix(X, feature_ids)  # once: each chunk is a view, not a copy
+    matrix = _matrix(X, model.feature_ids)  # once: each chunk is a view, not a copy
     starts = list(range(0, len(X), rows)) or [0]
     workers = max(1, min(workers, len(starts)))
-    job = _ChunkJob(estimator, matrix, classes, feature_ids, rows, workers)
+    job = _ChunkJob(model, matrix, rows, workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="treeshap") as pool:
         pending = deque(pool.submit(job, start) for start in starts[: workers + 1])
         try:
@@ -133,29 +107,25 @@ class _ChunkJob:
     buffers are never all taken when a chunk starts.
     """
 
-    def __init__(self, estimator, matrix: np.ndarray, classes, feature_ids, rows: int, workers):
-        self.estimator, self.matrix, self.rows, self.workers = estimator, matrix, rows, workers
+    def __init__(self, model, matrix: np.ndarray, rows: int, workers: int):
+        self.model, self.matrix, self.rows, self.workers = model, matrix, rows, workers
         self.buffers, self.boosters = SimpleQueue(), SimpleQueue()
         size = min(rows, max(len(matrix), 1))
         for _ in range(workers + 2):  # zeros: a path the booster never learned keeps them
-            self.buffers.put(empty_contributions(size, classes, feature_ids))
+            self.buffers.put(empty_contributions(size, model.classes, model.feature_ids))
         if workers > 1:
-            text = lightgbm_step(estimator).booster_.model_to_string()
-            for _ in range(workers):
-                self.boosters.put(lgb.Booster(model_str=text))
+            for booster in model.booster_copies(workers):
+                self.boosters.put(booster)
 
     def __call__(self, start: int) -> tuple[Contributions, Contributions]:
         """(the buffer taken, the chunk's contributions: a view of it)."""
         matrix, buffer = self.matrix[start : start + self.rows], self.buffers.get()
-        n = len(matrix)
-        part = Contributions(
-            buffer.values[:n], buffer.base[:n], buffer.classes, buffer.feature_ids
-        )
+        part = buffer.head(len(matrix))
         if self.workers == 1:
-            return buffer, _fill(self.estimator, matrix, part)
+            return buffer, self.model.contributions_into(matrix, part)
         booster = self.boosters.get()
         try:
-            return buffer, _fill(self.estimator, matrix, part, booster)
+            return buffer, self.model.contributions_into(matrix, part, booster)
         finally:
             self.boosters.put(booster)
 
