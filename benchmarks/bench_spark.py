@@ -7,14 +7,21 @@ local mode the executors live there) and of the Python workers, and of their sum
 
     .venv/bin/python benchmarks/bench_spark.py -- \\
         .venv/bin/clusterpath features DATA --engine spark --out /tmp/f.parquet
+
+``--extract DATA`` instead runs ``clusterpath features DATA`` on DuckDB and then on Spark
+(``--spark-master``, default ``local[2]``) in one go, and prints both, Spark's time as a
+multiple of DuckDB's, the load average around each run (the machine may be shared) and the
+largest relative difference between the two indicator tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,12 +91,64 @@ def measure(command: list[str]) -> dict:
     }
 
 
+def _loaded(command: list[str]) -> dict:
+    before = os.getloadavg()[0]
+    result = measure(command)
+    result["load_1min"] = [round(before, 1), round(os.getloadavg()[0], 1)]
+    return result
+
+
+def largest_difference(duckdb: Path, spark: Path) -> float:
+    """The largest relative difference between the two tables' indicators (inf if their
+    rows, missing values or columns differ)."""
+    import numpy as np
+    import pandas as pd
+
+    from clusterpath.features.catalogue import load_catalogue
+
+    left, right = pd.read_parquet(duckdb), pd.read_parquet(spark)
+    ids = list(load_catalogue().ids)
+    if list(left.columns) != list(right.columns) or not left[["cluster_id", "year"]].equals(
+        right[["cluster_id", "year"]]
+    ):
+        return float("inf")
+    a, b = left[ids].to_numpy(float), right[ids].to_numpy(float)
+    if (np.isnan(a) != np.isnan(b)).any():
+        return float("inf")
+    both = ~np.isnan(a)
+    scale = np.maximum(np.abs(a[both]), 1e-300)
+    return float((np.abs(a[both] - b[both]) / scale).max(initial=0.0))
+
+
+def beside_duckdb(extract: str, master: str) -> dict:
+    cli = str(Path(sys.executable).with_name("clusterpath"))
+    out = Path(tempfile.mkdtemp(prefix="bench-spark-"))
+    duckdb = _loaded([cli, "features", extract, "--out", str(out / "duckdb.parquet")])
+    spark = _loaded(
+        [cli, "features", extract, "--engine", "spark", "--spark-master", master,
+         "--out", str(out / "spark.parquet")]
+    )  # fmt: skip
+    return {
+        "duckdb": duckdb,
+        "spark": spark,
+        "spark_over_duckdb": round(spark["wall_s"] / duckdb["wall_s"], 1),
+        "largest_relative_difference": largest_difference(
+            out / "duckdb.parquet", out / "spark.parquet"
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extract", help="run features on DuckDB and on Spark over DATA")
+    parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    result = measure(command)
+    if args.extract:
+        result = beside_duckdb(args.extract, args.spark_master)
+    else:
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        result = measure(command)
     print(json.dumps(result), file=sys.stderr, flush=True)
 
 

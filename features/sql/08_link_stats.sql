@@ -70,11 +70,9 @@ node_stats AS (
     FROM (
         SELECT node, cy, w, 0 AS edge FROM end_weights
         UNION ALL
-        SELECT
-            CASE WHEN sides.side = 1 THEN node_a ELSE node_b END AS node,
-            NULL AS cy, 0.0 AS w, 1 AS edge
-        FROM edges
-        CROSS JOIN (VALUES (1), (2)) AS sides (side)
+        SELECT node_a AS node, NULL AS cy, 0.0 AS w, 1 AS edge FROM edges
+        UNION ALL
+        SELECT node_b AS node, NULL AS cy, 0.0 AS w, 1 AS edge FROM edges
     ) AS node_rows
     GROUP BY node
 ),

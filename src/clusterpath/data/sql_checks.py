@@ -46,12 +46,17 @@ BROKEN_ROW = "a row breaks the contract"  # what a guarded column stops a query 
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between the SQL engines in these checks: quoting and two keywords."""
+    """What differs between the SQL engines in these checks: quoting and a few keywords."""
 
     identifier_quote: str
     regex_function: str
     anti_join: str
     backslash_escapes: bool  # do string literals treat a backslash as an escape?
+    error_function: str  # stops the query with a message
+    hash_function: str  # a 64-bit hash of its arguments
+    # match patterns on each row rather than once per distinct value: Spark would find
+    # the distinct values in another scan and join them back, which costs more than a regex
+    regex_per_row: bool = False
 
     def quote(self, name: str) -> str:
         q = self.identifier_quote
@@ -63,8 +68,8 @@ class Dialect:
         return "'" + text.replace("'", "''") + "'"
 
 
-DUCKDB = Dialect('"', "regexp_matches", "ANTI JOIN", backslash_escapes=False)
-SPARK = Dialect("`", "regexp", "LEFT ANTI JOIN", backslash_escapes=True)
+DUCKDB = Dialect('"', "regexp_matches", "ANTI JOIN", False, "error", "hash")
+SPARK = Dialect("`", "regexp", "LEFT ANTI JOIN", True, "raise_error", "xxhash64", True)
 NAN = "CAST('NaN' AS DOUBLE)"
 INFINITY = "CAST('Infinity' AS DOUBLE)"
 
@@ -78,8 +83,9 @@ class ParquetTable:
     spec: TableSpec
     present: tuple[str, ...]
     dialect: Dialect = DUCKDB
-    # the view without row positions, for subqueries where an engine wants no
-    # non-deterministic column (Spark numbers rows with one); the view itself if empty
+    # the view without row positions, which rules count over: Spark works positions out
+    # only when a message needs them (and wants no non-deterministic column in subqueries);
+    # the view itself if empty
     values_view: str = ""
 
     def quote(self, name: str) -> str:
@@ -245,6 +251,8 @@ def value_rules(table: ParquetTable) -> list[Rule]:
 def _pattern_condition(table: ParquetTable, name: str, pattern: str) -> str:
     """Match the pattern against each distinct value once, not against every row."""
     dialect = table.dialect
+    if dialect.regex_per_row:
+        return f"NOT {dialect.regex_function}({name}, {dialect.literal(pattern)})"
     failing = (
         f"SELECT v FROM (SELECT DISTINCT {name} AS v FROM {table.values}) AS d "
         f"WHERE NOT {dialect.regex_function}(v, {dialect.literal(pattern)})"
@@ -270,18 +278,22 @@ def cross_rules(table: ParquetTable, tables: dict[str, ParquetTable]) -> list[Ru
     if table.name == "firms" and table.has("founded_year", "year"):
         rules.append(Rule(CROSS, "founded_year", "founded_year > year", FOUNDED_LATE))
     if table.name in ("firms", "labels") and table.has("cluster_id") and known:
-        rules.append(
-            Rule(
-                CROSS,
-                "cluster_id",
-                f"cluster_id IS NOT NULL AND cluster_id NOT IN "
-                f"(SELECT cluster_id FROM {clusters.values} WHERE cluster_id IS NOT NULL)",
-                UNKNOWN_CLUSTER,
-            )
-        )
+        rules.append(Rule(CROSS, "cluster_id", unknown_cluster(clusters), UNKNOWN_CLUSTER))
     if table.name == "links" and table.has("source_id", "target_id"):
         rules.append(Rule(CROSS, "source_id", "source_id = target_id", SELF_LINK))
     return rules
+
+
+def unknown_cluster(clusters: ParquetTable) -> str:
+    """A cluster_id that the clusters table does not hold.
+
+    Not ``cluster_id NOT IN (...)``: inside an aggregate Spark must then honour NOT IN's
+    NULL rules and compares every row with every cluster in one task (a nested-loop join,
+    minutes at millions of rows). Both sides here are never NULL, so IN is TRUE or FALSE
+    and the same test is a join on the key, in either engine.
+    """
+    known = f"SELECT cluster_id FROM {clusters.values} WHERE cluster_id IS NOT NULL"
+    return f"cluster_id IS NOT NULL AND NOT COALESCE(cluster_id IN ({known}), FALSE)"
 
 
 @dataclass(frozen=True)
@@ -303,12 +315,12 @@ def count_rules(con, table: ParquetTable, rules: list[Rule]) -> Counted:
     one scan testing all rules at once; rules are counted one by one only if some row fails."""
     any_fails = " OR ".join(f"({r.condition})" for r in rules) or "FALSE"
     rows, failed = con.execute(
-        f"SELECT COUNT(*), bool_or({any_fails}) FROM {table.view}"
+        f"SELECT COUNT(*), bool_or({any_fails}) FROM {table.values}"
     ).fetchone()
     if not failed:
         return Counted(table, rows, tuple((r, 0) for r in rules))
     counts = ", ".join(f"COUNT(*) FILTER (WHERE {r.condition})" for r in rules)
-    found = con.execute(f"SELECT {counts} FROM {table.view}").fetchone()
+    found = con.execute(f"SELECT {counts} FROM {table.values}").fetchone()
     return Counted(table, rows, tuple(zip(rules, (int(n) for n in found), strict=True)))
 
 
@@ -334,7 +346,7 @@ def key_problems(con, table: ParquetTable) -> list[Problem]:
     if not key or not table.has(*key):
         return []
     columns = ", ".join(table.quote(k) for k in key)
-    duplicated = f"SELECT {columns} FROM {table.view} GROUP BY {columns} HAVING COUNT(*) > 1"
+    duplicated = f"SELECT {columns} FROM {table.values} GROUP BY {columns} HAVING COUNT(*) > 1"
     if not con.execute(f"SELECT COUNT(*) FROM ({duplicated})").fetchone()[0]:
         return []
     rows = con.execute(
@@ -416,11 +428,16 @@ def table_rules(
     )
 
 
-def is_clean(con, table: ParquetTable, tables: dict[str, ParquetTable]) -> bool:
+def is_clean(
+    con,
+    table: ParquetTable,
+    tables: dict[str, ParquetTable],
+    read_rules: Callable[[ParquetTable], list[Rule]] | None = None,
+) -> bool:
     """Does the table pass all its own checks (columns, rules, not empty, key)?"""
     if missing_columns(table):
         return False
-    counted = count_rules(con, table, table_rules(table, tables))
+    counted = count_rules(con, table, table_rules(table, tables, read_rules))
     if any(n for _, n in counted.failures):
         return False
     return bool(counted.rows or table.spec.allow_empty) and not key_problems(con, table)
@@ -436,7 +453,8 @@ def guarded(table: ParquetTable, rules: list[Rule], column: str) -> str:
     if not rules:
         return column
     fails = " OR ".join(f"({r.condition})" for r in rules)
-    return f"CASE WHEN {fails} THEN error({table.dialect.literal(BROKEN_ROW)}) ELSE {column} END"
+    stop = f"{table.dialect.error_function}({table.dialect.literal(BROKEN_ROW)})"
+    return f"CASE WHEN {fails} THEN {stop} ELSE {column} END"
 
 
 def check_link_ends(con, tables: list[ParquetTable], link_ends: str) -> None:

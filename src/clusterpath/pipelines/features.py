@@ -17,21 +17,21 @@ from clusterpath.data.errors import NO_MEMBERS, ContractError, Problem
 from clusterpath.data.readers import fingerprint_files, load_extract
 from clusterpath.data.reference import Reference, load_reference
 from clusterpath.data.sql_checks import (
-    ROW,
+    BROKEN_ROW,
     ParquetTable,
     check_link_ends,
     check_tables,
+    create_views,
     parquet_tables,
 )
 from clusterpath.features.catalogue import load_catalogue
-from clusterpath.features.checked_scans import check_stages, register_guarded
+from clusterpath.features.checked_scans import check_stages, parquet_rows, register_guarded
 from clusterpath.features.compute import (
     FIRM_COLUMNS,
     LINK_COLUMNS,
     STAGES,
     compute_registered,
     prepare_firms,
-    prepared_firms_sql,
 )
 from clusterpath.features.engines import DuckDBEngine, SqlEngine
 from clusterpath.spark.engine import SparkEngine
@@ -92,22 +92,35 @@ class SparkFeatures:
 
 
 def spark_features(spark, location: str, console=None) -> SparkFeatures:
-    """Check and compute on Spark over the extract's files at ``location`` (any Hadoop URI)."""
-    from clusterpath.spark.extract import open_extract
+    """Check and compute on Spark over the extract's files at ``location`` (any Hadoop URI).
+
+    As on DuckDB, the checks ride on the stages' own scans (``checked_scans``): a row that
+    breaks a rule stops the stage reading it, and then, or when the stages show a problem,
+    the plain checks name the file, column and rows."""
+    from clusterpath.spark.extract import key_firms, read_extract
 
     reference, catalogue = load_reference(), load_catalogue()
-    tables, fingerprint = open_extract(spark, location, build_contract(reference), COLUMNS)
+    extract = read_extract(spark, location, build_contract(reference), COLUMNS)
+    tables, read_rules = extract.tables, extract.read_rules
     engine = SparkEngine(spark)
     try:
-        _register_checked(engine, tables)
-        features = _compute(engine, catalogue, reference, "spark", console)
+        firms = next(t for t in tables if t.name == "firms")
+        keyed = key_firms(spark, firms)
+        register_guarded(engine, tables, None, read_rules, firm_rows=keyed)
+        try:
+            features = _compute(engine, catalogue, reference, "spark", console)
+        except Exception as exc:
+            if BROKEN_ROW in str(exc):
+                extract.check(spark)  # names the rows that stopped the stages
+            raise
+        check_stages(engine.connection, tables, None, read_rules)
         _check_after(engine, tables, features)
     finally:
         engine.close()
     features = features.assign(
-        extract_fingerprint=fingerprint, catalogue_version=catalogue.version
+        extract_fingerprint=extract.fingerprint, catalogue_version=catalogue.version
     )
-    return SparkFeatures(features, tables, fingerprint)
+    return SparkFeatures(features, tables, extract.fingerprint)
 
 
 def _compute(engine: SqlEngine, catalogue, reference, name: str, console) -> pd.DataFrame:
@@ -137,8 +150,13 @@ def _register_frames(engine: SqlEngine, folder: Path, reference: Reference) -> s
 def _register_parquet(engine: DuckDBEngine, tables: list[ParquetTable]) -> str:
     """Give the engine views over the Parquet files (no copies), checked as they are read
     (``checked_scans``); return the fingerprint."""
-    register_guarded(engine, tables)
+    create_views(engine.connection, tables)
+    register_guarded(engine, tables, _links_rows(tables))
     return fingerprint_files(t.path for t in tables)
+
+
+def _links_rows(tables: list[ParquetTable]) -> int:
+    return parquet_rows(next(t for t in tables if t.name == "links"))
 
 
 def _compute_parquet(
@@ -154,18 +172,9 @@ def _compute_parquet(
     except duckdb.Error:
         check_tables(engine.connection, tables)  # names the rows that stopped the stages
         raise
-    check_stages(engine.connection, tables)
+    check_stages(engine.connection, tables, _links_rows(tables))
     _check_after(engine, tables, features)
     return features
-
-
-def _register_checked(engine: SqlEngine, tables: list[ParquetTable]) -> None:
-    """``firms`` and ``links`` as views over the checked tables."""
-    firms, links = (next(t for t in tables if t.name == n) for n in ("firms", "links"))
-    engine.materialise(
-        "firms", prepared_firms_sql(firms.view, list(firms.present), ROW), view=True
-    )
-    engine.materialise("links", f"SELECT {', '.join(LINK_COLUMNS)} FROM {links.view}", view=True)
 
 
 def write_features(features: pd.DataFrame, out: Path) -> None:

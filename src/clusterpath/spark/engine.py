@@ -13,9 +13,10 @@ from clusterpath.spark.extract import SparkSql
 class SparkEngine:
     """Apache Spark SQL over tables that Spark already holds (views over the extract's files).
 
-    A stage that DuckDB would store as a table is kept by Spark (in memory, spilling to disk)
-    the first time a later stage reads it, so each is computed once; view stages stay plans.
-    Only small reference tables are registered from pandas.
+    A stage that DuckDB would store as a table is computed at once and kept with its plan
+    cut (``checkpointed``), so a later stage starts from its rows instead of planning, and
+    re-planning, every stage before it; view stages stay plans. Only small reference tables
+    are registered from pandas.
     """
 
     def __init__(self, session) -> None:
@@ -33,11 +34,9 @@ class SparkEngine:
         self._views.append(name)
 
     def materialise(self, name: str, sql: str, view: bool = False) -> None:
-        from pyspark import StorageLevel
-
         frame = self._spark.sql(sql)
         if not view:
-            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            frame = checkpointed(frame)
             self._kept.append(frame)
         frame.createOrReplaceTempView(name)
         self._views.append(name)
@@ -50,3 +49,31 @@ class SparkEngine:
             frame.unpersist()
         for name in self._views:
             self._spark.catalog.dropTempView(name)
+
+
+def checkpointed(frame):
+    """``frame`` computed now and kept (in memory, spilling to disk), its plan cut there.
+
+    A later query then starts from these rows, as from a table: it neither plans the stages
+    before again nor runs them, and the planner knows their true size, so a small stage is
+    broadcast to a join rather than both sides shuffled (a plain checkpoint keeps the
+    planner's estimate, which for a join is the product of its sides). The rows are kept
+    by the executors; where a checkpoint directory is set on a cluster
+    (``--spark-conf spark.checkpoint.dir=hdfs://...``) they are written there first, so
+    that losing an executor loses nothing.
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import DataFrame
+
+    spark = frame.sparkSession
+    context = spark.sparkContext
+    if context.getCheckpointDir() and not context.master.startswith("local"):
+        cut = frame.checkpoint(eager=True)
+    else:
+        rows = frame._jdf.queryExecution().toRdd()
+        cut = DataFrame(
+            spark._jsparkSession.internalCreateDataFrame(rows, frame._jdf.schema(), False), spark
+        )
+    kept = cut.persist(StorageLevel.MEMORY_AND_DISK)
+    kept.count()
+    return kept

@@ -38,11 +38,13 @@ from clusterpath.data.sql_checks import (
     column_sql,
 )
 from clusterpath.data.validation import NOT_A_NUMBER, NOT_TRUE_FALSE
+from clusterpath.spark.session import fit_to_input
 
 TEXT_PREFIX = "_text_"  # a converted column's text as written, for messages
 SNIFF_BYTES = 1 << 16  # how much of a CSV file decides its encoding
 SPARK_FORMATS = (".parquet", ".csv")
 MONO = "_mono"
+KEY = "_key"  # a distinct number per firms row (``with_firm_keys``)
 PARTITION_BITS = 33  # monotonically_increasing_id: partition index above, position below
 
 
@@ -265,21 +267,30 @@ def read_table(spark, location: HadoopPath, encoding: str | None):
 def with_positions(frame):
     """Add ``_row``: each row's 0-based position in the file, reading order across parts.
 
-    ``monotonically_increasing_id`` numbers rows within each partition; one pass counts the
-    rows of each partition and the offsets make the numbers consecutive, so they fit an INT
-    and name rows as an analyst counts them."""
+    Only messages read it, so it costs nothing in a clean extract: a query that does read it
+    numbers the rows in reading order (``monotonically_increasing_id``: the partition, then
+    the row within it) in one task."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    order = Window.orderBy(MONO)
     frame = frame.withColumn(MONO, F.monotonically_increasing_id())
-    part = F.shiftright(F.col(MONO), PARTITION_BITS)
-    counts = dict(frame.groupBy(part.alias("p")).count().collect())
-    offsets, total = [], 0
-    for index in range(max(counts, default=-1) + 1):
-        offsets.append(total)
-        total += counts.get(index, 0)
-    within = F.col(MONO) - F.shiftleft(part, PARTITION_BITS)
-    offset = F.element_at(F.array(*(F.lit(o) for o in offsets or [0])), (part + 1).cast("int"))
-    return frame.withColumn(ROW, (offset + within).cast("long")).drop(MONO)
+    return frame.withColumn(ROW, (F.row_number().over(order) - 1).cast("long")).drop(MONO)
+
+
+def with_firm_keys(frame):
+    """Add ``_key``: a number per row, distinct and fitting an INT, with no pass over the
+    rows: the partition's share of the INT range plus the row's place in the partition
+    (a query stops, rather than repeat a number, should a partition outgrow its share)."""
+    from pyspark.sql import functions as F
+
+    share = (2**31 - 1) // max(1, frame.rdd.getNumPartitions())
+    mono = F.col(MONO)
+    within = mono.bitwiseAND(F.lit((1 << PARTITION_BITS) - 1))
+    key = F.when(within < share, F.shiftright(mono, PARTITION_BITS) * share + within)
+    key = key.otherwise(F.raise_error(F.lit("a partition holds too many rows to number")))
+    frame = frame.withColumn(MONO, F.monotonically_increasing_id())
+    return frame.withColumn(KEY, key).drop(MONO)
 
 
 def _text_sql(col: ColumnSpec, source: str) -> str:
@@ -364,24 +375,61 @@ def open_table(spark, name: str, location: HadoopPath, encoding: str | None, spe
     return SparkTable(table, location, converted)
 
 
-def open_extract(
+@dataclass(frozen=True)
+class SparkExtract:
+    """An extract's tables with their views, as ``read_extract`` leaves them: not checked."""
+
+    tables: list[ParquetTable]
+    fingerprint: str
+    converted: dict[str, tuple[str, ...]]  # per table, the columns converted from text
+
+    def read_rules(self, table: ParquetTable) -> list[Rule]:
+        """A table's rules on reading itself, for ``sql_checks.check_tables``."""
+        return conversion_rules(table, self.converted[table.name])
+
+    def check(self, spark) -> None:
+        """Every contract check, each table read on its own. Raises ContractError."""
+        check_tables(SparkSql(spark), self.tables, self.read_rules)
+
+
+def read_extract(
     spark, location: str, contract: Contract, columns: dict[str, list[str]]
-) -> tuple[list[ParquetTable], str]:
-    """Give every table of the extract at ``location`` a checked view and run the contract's
-    checks; return the tables and the extract's fingerprint. Raises ContractError."""
+) -> SparkExtract:
+    """Give every table of the extract at ``location`` its views (``open_table``), sizing
+    the session's shuffles to the files; raise ContractError if tables are not found."""
     from clusterpath.data.errors import ContractError
     from clusterpath.data.readers import narrow_spec
 
     files, problems = locate(spark, location, contract)
     if problems:
         raise ContractError(problems)
+    fit_to_input(spark, sum(n for place, _ in files.values() for _, n, _ in place.statuses()))
     opened = {
         name: open_table(
             spark, name, place, encoding, narrow_spec(contract.table(name), columns.get(name))
         )
         for name, (place, encoding) in files.items()
     }
-    converted = {name: t.converted for name, t in opened.items()}
-    tables = [t.table for t in opened.values()]
-    check_tables(SparkSql(spark), tables, lambda t: conversion_rules(t, converted[t.name]))
-    return tables, fingerprint([t.location for t in opened.values()])
+    return SparkExtract(
+        [t.table for t in opened.values()],
+        fingerprint([t.location for t in opened.values()]),
+        {name: t.converted for name, t in opened.items()},
+    )
+
+
+def open_extract(
+    spark, location: str, contract: Contract, columns: dict[str, list[str]]
+) -> tuple[list[ParquetTable], str]:
+    """Give every table of the extract at ``location`` a checked view and run the contract's
+    checks; return the tables and the extract's fingerprint. Raises ContractError."""
+    extract = read_extract(spark, location, contract, columns)
+    extract.check(spark)
+    return extract.tables, extract.fingerprint
+
+
+def key_firms(spark, firms: ParquetTable) -> tuple[str, str]:
+    """A view of the firms with a distinct INT per row (``with_firm_keys``), for the stages
+    to name firm-years by; the view's name and the column's."""
+    view = f"keyed_{firms.name}"
+    with_firm_keys(spark.table(firms.values)).createOrReplaceTempView(view)
+    return view, KEY
