@@ -32,6 +32,7 @@ from clusterpath.models.dataset import (
     join_labels,
     label_counts,
 )
+from clusterpath.models.expert import ExpertRows, clarity_of
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
 
@@ -78,6 +79,25 @@ def prepare(
     if data.y.nunique() < 2:
         raise ContractError([Problem(str(folder), "labels name fewer than two paths")])
     return data, label_counts(labels, data), features, extract.fingerprint
+
+
+def prepare_expert(
+    folder: Path, features_file: Path | None, config: ModelConfig
+) -> tuple[ExpertRows, pd.DataFrame]:
+    """The expert-labelled rows of a gallery extract (other label sources are left out)."""
+    labels, extract = load_labels(folder)
+    labels = labels[labels["source"] == "expert"]
+    if labels.empty:
+        raise ContractError([Problem(str(folder), "the labels table holds no expert labels")])
+    features = load_features(folder, features_file, extract.fingerprint)
+    ids = load_catalogue().ids
+    missing = [c for c in ("cluster_id", "year", *ids) if c not in features.columns]
+    if missing:
+        raise ContractError([Problem("features", f"indicator table lacks columns {missing}")])
+    data = join_labels(
+        features, labels, ids, config.label_weights, cluster_worlds(extract.clusters)
+    )
+    return ExpertRows(data, clarity_of(labels, data)), label_counts(labels, data)
 
 
 def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, float]) -> dict:
@@ -143,6 +163,8 @@ def log_run(
         tracking.log_frame(result.shift.per_world, "evaluation/shift_per_world.csv", index=True)
         shift_eval = result.evaluations[LIGHTGBM]["shift"]
         tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
+    if result.gallery:
+        tracking.log_frame(gallery_frame(result), "evaluation/gallery.csv")
     mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})
     tracking.log_files([config_path, default_rules_path()], "config")
     tracking.log_frame(result.comparison, "evaluation/comparison.csv", index=True)
@@ -177,7 +199,36 @@ SUMMARY_COLUMNS = (
     ("holdout", "ece", "held-out ECE"),
     ("shift", "macro_f1", "shift F1"),
     ("shift", "ece", "shift ECE"),
+    ("gallery", "agreement_clear", "gallery clear"),
+    ("gallery", "agreement_all", "gallery all"),
+    ("gallery", "in_set", "gallery in set"),
 )
+
+
+def gallery_frame(result: TrainingResult) -> pd.DataFrame:
+    """LightGBM's leave-one-cluster-out answers per expert row, each baseline's path beside."""
+    table = result.gallery[LIGHTGBM].copy()
+    for name, other in result.gallery.items():
+        if name != LIGHTGBM:
+            table[f"predicted_{name}"] = other["predicted"].to_numpy()
+    return table
+
+
+def gallery_lines(result: TrainingResult) -> list[str]:
+    """Per-path agreement of LightGBM and logistic regression on the expert rows, and flags."""
+    if not result.gallery:
+        return ["gallery: no expert-labelled extract given (--gallery)"]
+    lines = []
+    for name in (LIGHTGBM, "logistic"):
+        m = result.evaluations[name]["gallery"].metrics
+        recall = ", ".join(f"{c} {m[f'recall_{c}']:.2f}" for c in result.classes)
+        lines.append(
+            f"gallery, each cluster left out ({name}): agreement clear {m['agreement_clear']:.1%}"
+            f", all {m['agreement_all']:.1%}, in set {m['in_set']:.1%}; recall {recall}"
+        )
+    m = result.evaluations[LIGHTGBM]["gallery"].metrics
+    lines.append(f"gallery: {_flags_text(m, 'low_trust or low confidence')}")
+    return lines
 
 
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
@@ -198,16 +249,16 @@ def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame
         f"conformal {result.conformal.method} at {result.conformal.coverage:.0%}: held-out "
         f"coverage {cov['coverage']:.3f}, mean set size {cov['mean_set_size']:.2f}"
     )
-    for line in shift_lines(result):
+    for line in (*shift_lines(result), *gallery_lines(result)):
         console.print(line)
 
 
-def _flags_text(flags: Mapping[str, float]) -> str:
+def _flags_text(flags: Mapping[str, float], flag: str = "low_trust") -> str:
     def pct(v: float) -> str:
         return "–" if v != v else f"{v:.1%}"
 
     return (
-        f"{pct(flags['flag_rate'])} flagged low_trust; accuracy flagged "
+        f"{pct(flags['flag_rate'])} flagged {flag}; accuracy flagged "
         f"{pct(flags['accuracy_flagged'])}, unflagged {pct(flags['accuracy_unflagged'])}"
     )
 
@@ -264,6 +315,14 @@ def _shift_macro_f1(result: TrainingResult) -> float | None:
     return stages["shift"].metrics["macro_f1"] if "shift" in stages else None
 
 
+def _gallery_agreement(result: TrainingResult) -> dict[str, float] | None:
+    stages = result.evaluations[LIGHTGBM]
+    if "gallery" not in stages:
+        return None
+    m = stages["gallery"].metrics
+    return {f"gallery_{k}": m[k] for k in ("agreement_clear", "agreement_all")}
+
+
 def run_train(
     folder: Path,
     config_path: Path | None = None,
@@ -275,8 +334,14 @@ def run_train(
     label_weights: Mapping[str, float] | None = None,
     console: Console | None = None,
     tracking_uri: str | None = None,
+    gallery: Path | None = None,
+    gallery_features: Path | None = None,
 ) -> TrainOutcome:
-    """Train, grade, log and (optionally) register; see ``clusterpath train --help``."""
+    """Train, grade, log and (optionally) register; see ``clusterpath train --help``.
+
+    ``gallery`` is an extract of real clusters with expert labels: trained on beside
+    ``folder``'s labels and graded cluster by cluster, each by a refit without it.
+    """
     import mlflow
 
     from clusterpath.models import tracking
@@ -291,6 +356,12 @@ def run_train(
     reference, catalogue = load_reference(), load_catalogue()
     rules = load_rules(path_codes=reference.path_codes, indicator_ids=catalogue.ids)
     data, counts, _features, fingerprint = prepare(folder, features_file, config)
+    expert = None
+    if gallery is not None:
+        expert, expert_counts = prepare_expert(Path(gallery), gallery_features, config)
+        counts = pd.concat(
+            [counts[counts["source"] != "expert"], expert_counts], ignore_index=True
+        )
     split = split_holdout(data, config)
     tracking.use_tracking(experiment, tracking_uri)
     provenance = {
@@ -298,6 +369,7 @@ def run_train(
         "extract_fingerprint": fingerprint,
         "git_commit": tracking.git_commit(),
         "extract_folder": str(folder),
+        "gallery_folder": "" if gallery is None else str(gallery),
     }
     tuned: dict[str, float] = {}
     with mlflow.start_run(run_name="train") as run:
@@ -313,7 +385,9 @@ def run_train(
                 split.train, config, catalogue.ids, reference.path_codes, tune, on_trial
             )
             mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
-        result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
+        result = train_and_evaluate(
+            split, config, rules, catalogue.ids, reference.path_codes, expert
+        )
         info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
         print_summary(console, result, counts)
         warnings = generalisation_warnings(result, config)
@@ -340,6 +414,7 @@ def run_train(
                 result.classes,
                 tags={"run_id": run.info.run_id, **provenance},
                 shift_score=_shift_macro_f1(result),
+                gallery_scores=_gallery_agreement(result),
             )
             mlflow.set_tags({"registered_version": promotion.version, "alias": promotion.alias})
             colour = "green" if promotion.alias == tracking.CHAMPION else "yellow"
