@@ -152,11 +152,13 @@ def candidate_fitters(
     feature_ids: Sequence[str],
     classes: Sequence[str],
 ) -> dict[str, Callable[[LabelledData], object]]:
-    """LightGBM and the three baselines, by name."""
+    """LightGBM and the three baselines, by name (logistic regression reads what LightGBM
+    may split on)."""
+    read = config.model_features(feature_ids)
     return {
         LIGHTGBM: lightgbm_fitter(config, feature_ids),
         "majority": plain_fitter(majority_baseline(feature_ids)),
-        "logistic": plain_fitter(logistic_baseline(feature_ids, config.random_state)),
+        "logistic": plain_fitter(logistic_baseline(read, config.random_state)),
         "rules": plain_fitter(rule_baseline(rules, classes)),
     }
 

@@ -33,6 +33,7 @@ from clusterpath.models.dataset import (
     label_counts,
 )
 from clusterpath.models.expert import ExpertRows, clarity_of
+from clusterpath.models.invariance import invariance_report
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
 
@@ -117,6 +118,7 @@ def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, flo
         "conformal_calibration_share": config.conformal.calibration_share,
         "label_weights": ",".join(f"{k}={v:g}" for k, v in config.label_weights.items()),
         "tuned_trials": len(tuned) > 0,
+        "excluded_indicators": ",".join(config.excluded_indicators),
     }
 
 
@@ -127,6 +129,7 @@ def log_run(
     counts: pd.DataFrame,
     provenance: Mapping[str, str],
     tuned: Mapping[str, float],
+    invariance: pd.DataFrame | None = None,
 ):
     """Record params, metrics, tables, plots and the served model in the active run."""
     import mlflow
@@ -165,6 +168,9 @@ def log_run(
         tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
     if result.gallery:
         tracking.log_frame(gallery_frame(result), "evaluation/gallery.csv")
+    if invariance is not None and "max" in invariance.columns:
+        metrics |= {f"ks_world_max_{i}": float(v) for i, v in invariance["max"].items()}
+        tracking.log_frame(invariance, "evaluation/invariance.csv", index=True)
     mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})
     tracking.log_files([config_path, default_rules_path()], "config")
     tracking.log_frame(result.comparison, "evaluation/comparison.csv", index=True)
@@ -203,6 +209,18 @@ SUMMARY_COLUMNS = (
     ("gallery", "agreement_all", "gallery all"),
     ("gallery", "in_set", "gallery in set"),
 )
+
+
+def invariance_line(invariance: pd.DataFrame, config: ModelConfig, n: int = 6) -> str:
+    """The indicators whose level moves most between worlds (label-free KS statistic)."""
+    if "max" not in invariance.columns:
+        return "invariance: fewer than two worlds with enough rows; not measured"
+    top = invariance["max"].sort_values(ascending=False).head(n)
+    shown = ", ".join(
+        f"{i} {v:.2f}{' (not read)' if i in config.excluded_indicators else ''}"
+        for i, v in top.items()
+    )
+    return f"indicators moving most between worlds (largest KS, world against the rest): {shown}"
 
 
 def gallery_frame(result: TrainingResult) -> pd.DataFrame:
@@ -355,6 +373,11 @@ def run_train(
         config = config.with_label_weights(label_weights)
     reference, catalogue = load_reference(), load_catalogue()
     rules = load_rules(path_codes=reference.path_codes, indicator_ids=catalogue.ids)
+    feature_ids = catalogue.ids  # inputs; the excluded ones are never split on
+    try:
+        config.model_features(feature_ids)
+    except ValueError as exc:
+        raise ContractError([Problem(str(config_path), str(exc))]) from None
     data, counts, _features, fingerprint = prepare(folder, features_file, config)
     expert = None
     if gallery is not None:
@@ -382,14 +405,21 @@ def run_train(
                     mlflow.log_metrics({f"cv_{k}": v for k, v in metrics.items()})
 
             config, tuned = tune_lightgbm(
-                split.train, config, catalogue.ids, reference.path_codes, tune, on_trial
+                split.train, config, feature_ids, reference.path_codes, tune, on_trial
             )
             mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
         result = train_and_evaluate(
-            split, config, rules, catalogue.ids, reference.path_codes, expert
+            split, config, rules, feature_ids, reference.path_codes, expert
         )
-        info, bundle = log_run(result, config, config_path, counts, provenance, tuned)
+        invariance = invariance_report(
+            split.train.X,
+            split.train.world,
+            catalogue.ids,
+            None if expert is None else expert.data.X,
+        )
+        info, bundle = log_run(result, config, config_path, counts, provenance, tuned, invariance)
         print_summary(console, result, counts)
+        console.print(invariance_line(invariance, config))
         warnings = generalisation_warnings(result, config)
         for warning in warnings:
             console.print(f"[yellow]warning[/yellow]: {warning}")

@@ -35,6 +35,7 @@ class Divisions:
     legacy: np.ndarray  # two traditional divisions the local base grew from
     complement: np.ndarray  # divisions a convergence cluster recombines with
     body_codes: dict[int, np.ndarray]
+    neighbour: np.ndarray  # per code: the division a finer source may code its firms to
 
     def sample(self, n: int, tr: dict[str, float], rng: np.random.Generator) -> np.ndarray:
         core_p = np.full(len(self.core), (1 - tr["primary"]) / max(len(self.core) - 1, 1))
@@ -85,8 +86,32 @@ def make_divisions(domain: str, reference: Reference, rng: np.random.Generator) 
         for kind, cs in BODY_CODES.items()
     }
     return Divisions(
-        codes, np.array([i.traditional for i in inds]), core, legacy, np.array(comp), bodies
+        codes,
+        np.array([i.traditional for i in inds]),
+        core,
+        legacy,
+        np.array(comp),
+        bodies,
+        _neighbours(reference, rng),
     )
+
+
+def _neighbours(reference: Reference, rng: np.random.Generator) -> np.ndarray:
+    """For each division, one other division of the same GB/T section, traditional or not
+    alike (itself where there is none), drawn once per cluster."""
+    inds = reference.industries
+    spans = reference.section_spans
+
+    def section(code: str) -> str:
+        return next((s for s, lo, hi in spans if lo <= int(code) <= hi), "")
+
+    keys = [(section(i.code), i.traditional) for i in inds]
+    out = np.arange(len(inds))
+    for k, key in enumerate(keys):
+        others = [j for j, other in enumerate(keys) if other == key and j != k]
+        if others:
+            out[k] = others[rng.integers(len(others))]
+    return out
 
 
 def _decaying(n: int) -> np.ndarray:
