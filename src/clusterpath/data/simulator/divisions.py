@@ -22,7 +22,6 @@ BODY_CODES = {
     "service_org": ("72", "74", "75"),
     "financial_org": ("67", "66"),
 }
-_RELATED_LEGACY = {"26", "29", "33", "34"}  # chemicals, plastics, metal products, machinery
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def make_divisions(domain: str, reference: Reference, rng: np.random.Generator) 
     trad_idx = np.array([k for k, i in enumerate(inds) if i.traditional])
     w = np.array(
         [
-            4.0 if codes[k] in core_codes else 2.0 if codes[k] in _RELATED_LEGACY else 1.0
+            4.0 if codes[k] in core_codes else 2.0 if inds[k].legacy_related else 1.0
             for k in trad_idx
         ]
     )
