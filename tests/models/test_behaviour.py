@@ -5,8 +5,9 @@ that the path's probability rises on average and almost never falls: more resear
 invention share, R&D and young firms for indigenous innovation; a larger, star-shaped anchor
 for giant-anchored; more foreign revenue and more revenue of firms that arrived from outside
 for introduced innovation; more cross-industry links for convergence; a larger traditional
-base, older firms and a larger incumbent base for upgrading. Tolerance: at most 1 % of rows may lose more than 0.05 of the path's probability
-(trees are step functions fitted to noisy data; monotone constraints were not needed for this).
+base, older firms and a larger incumbent base for upgrading. Tolerance: at most 1 % of rows
+may lose more than 0.05 of the path's probability (trees are step functions fitted to noisy
+data; monotone constraints were not needed for this).
 """
 
 from __future__ import annotations
