@@ -9,7 +9,7 @@ into benchmarks/data/ unless one is there, then measures, each in a fresh proces
 wall time and peak memory (the process's maximum resident set) are its own:
 
 1. ``clusterpath features DATA --out FILE``: the whole catalogue, contract checks included;
-1b. the reference, ``reference_features.py DATA``: the same contract checks, then all 36
+1b. the reference, ``reference_features.py DATA``: the same contract checks, then all 39
    indicators in one plain DuckDB query written the straightforward way
    (``reference_features.sql``, held to the engine's values by a test). With ``--repeats``
    (1) and (1b) run in turn that many times and the median of the pairs' ratios is printed;
@@ -160,7 +160,7 @@ def ensure_extract(folder: Path, firm_rows: int) -> None:
 
 
 ENGINE = "clusterpath features (duckdb)"
-REFERENCE = "reference: checks + plain SQL, all 36"
+REFERENCE = "reference: checks + plain SQL, all 39"
 
 
 def run_all(folder: Path, args) -> dict[str, dict]:

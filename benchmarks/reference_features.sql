@@ -49,6 +49,14 @@ stats AS (
             AS foreign_revenue,
         COALESCE(SUM(revenue) FILTER (WHERE is_enterprise AND hq_outside), 0)
             AS hq_outside_revenue,
+        COALESCE(
+            SUM(revenue) FILTER (
+                WHERE is_enterprise AND hq_outside AND year - founded_year < 15
+            ),
+            0
+        ) AS recent_outside_revenue,
+        COALESCE(SUM(revenue) FILTER (WHERE is_enterprise AND year - founded_year >= 20), 0)
+            AS incumbent_revenue,
         COALESCE(SUM(revenue) FILTER (WHERE is_enterprise AND traditional), 0)
             AS traditional_revenue,
         COALESCE(SUM(revenue) FILTER (WHERE is_enterprise AND digital), 0) AS digital_revenue,
@@ -158,6 +166,15 @@ pair_weights AS (
     FROM normalised
     GROUP BY cluster_id, year, division_a, division_b
 ),
+division_count AS (
+    SELECT cluster_id, year, COUNT(DISTINCT division) AS n_divisions
+    FROM (
+        SELECT cluster_id, year, division_a AS division FROM pair_weights
+        UNION ALL
+        SELECT cluster_id, year, division_b AS division FROM pair_weights
+    ) AS ends
+    GROUP BY cluster_id, year
+),
 entropy AS (
     SELECT
         p.cluster_id, p.year,
@@ -264,6 +281,9 @@ SELECT
     t.size_tail_exponent,
     l.w_cross / l.w_total AS cross_industry_link_share,
     e.industry_pair_entropy,
+    CASE WHEN k.n_divisions >= 2 THEN
+        e.industry_pair_entropy * LN(2.0) / LN(k.n_divisions * (k.n_divisions + 1) / 2.0)
+    END AS industry_pair_evenness,
     l.w_external / l.w_total AS external_link_share,
     COALESCE(l.n_links, 0) / NULLIF(f.n_ent, 0) AS links_per_firm,
     CASE WHEN f.n_members >= 3 AND n.degree_max > 0 THEN
@@ -273,11 +293,13 @@ SELECT
     l.w_research / l.w_total AS research_link_share,
     f.foreign_revenue / NULLIF(f.revenue, 0) AS foreign_revenue_share,
     f.hq_outside_revenue / NULLIF(f.revenue, 0) AS hq_outside_revenue_share,
+    f.recent_outside_revenue / NULLIF(f.revenue, 0) AS recent_outside_revenue_share,
     COALESCE(l.tech_in, 0) / NULLIF(f.n_ent, 0) AS tech_transfer_in_per_firm,
     CAST(f.n_ent AS DOUBLE) AS n_enterprises,
     CAST(f.n_research AS DOUBLE) AS n_research_bodies,
     f.employees AS employment,
     f.mean_age AS mean_firm_age,
+    f.incumbent_revenue / NULLIF(f.revenue, 0) AS incumbent_revenue_share,
     f.traditional_revenue / NULLIF(f.revenue, 0) AS traditional_revenue_share,
     f.digital_revenue / NULLIF(f.revenue, 0) AS digital_revenue_share,
     f.n_new / NULLIF(f.n_ent, 0) AS entry_rate,
@@ -292,6 +314,7 @@ LEFT JOIN size AS s ON f.cluster_id = s.cluster_id AND f.year = s.year
 LEFT JOIN tail AS t ON f.cluster_id = t.cluster_id AND f.year = t.year
 LEFT JOIN link_shares AS l ON f.cluster_id = l.cluster_id AND f.year = l.year
 LEFT JOIN entropy AS e ON f.cluster_id = e.cluster_id AND f.year = e.year
+LEFT JOIN division_count AS k ON f.cluster_id = k.cluster_id AND f.year = k.year
 LEFT JOIN top_member AS m ON f.cluster_id = m.cluster_id AND f.year = m.year
 LEFT JOIN network AS n ON f.cluster_id = n.cluster_id AND f.year = n.year
 LEFT JOIN quotient AS q ON f.cluster_id = q.cluster_id AND f.year = q.year

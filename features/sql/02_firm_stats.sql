@@ -20,6 +20,11 @@ SELECT
     SUM(CASE WHEN is_enterprise AND ownership IN ('foreign', 'hmt') THEN revenue ELSE 0 END)
         AS foreign_revenue,
     SUM(CASE WHEN is_enterprise AND hq_outside THEN revenue ELSE 0 END) AS hq_outside_revenue,
+    SUM(
+        CASE WHEN is_enterprise AND hq_outside AND year - founded_year < 15 THEN revenue ELSE 0 END
+    ) AS recent_outside_revenue,
+    SUM(CASE WHEN is_enterprise AND year - founded_year >= 20 THEN revenue ELSE 0 END)
+        AS incumbent_revenue,
     SUM(CASE WHEN is_enterprise AND traditional THEN revenue ELSE 0 END) AS traditional_revenue,
     SUM(CASE WHEN is_enterprise AND digital THEN revenue ELSE 0 END) AS digital_revenue,
     MAX(has_vc_column) AS has_vc_column,

@@ -31,6 +31,15 @@ per_cluster AS (
     FROM pairs
     GROUP BY cy
 ),
+divisions_present AS (
+    SELECT cy, COUNT(DISTINCT division) AS n_divisions
+    FROM (
+        SELECT cy, division_a AS division FROM pairs
+        UNION ALL
+        SELECT cy, division_b AS division FROM pairs
+    ) AS ends
+    GROUP BY cy
+),
 pair_entropy AS (
     SELECT
         p.cy,
@@ -91,10 +100,12 @@ SELECT
     c.w_research,
     c.tech_transfer_in,
     e.industry_pair_entropy,
+    d.n_divisions,
     s.top_w,
     s.degree_max,
     s.degree_sum
 FROM per_cluster AS c
 JOIN cluster_years AS k ON c.cy = k.cy
 JOIN pair_entropy AS e ON c.cy = e.cy
+JOIN divisions_present AS d ON c.cy = d.cy
 JOIN cluster_nodes AS s ON c.cy = s.cy

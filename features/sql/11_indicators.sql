@@ -18,6 +18,9 @@ SELECT
     CASE WHEN f.n_enterprises > 0 THEN s.size_tail_exponent END AS size_tail_exponent,
     l.w_cross / l.w_total AS cross_industry_link_share,
     l.industry_pair_entropy,
+    CASE WHEN l.n_divisions >= 2 THEN
+        l.industry_pair_entropy * LN(2.0) / LN(l.n_divisions * (l.n_divisions + 1) / 2.0)
+    END AS industry_pair_evenness,
     l.w_external / l.w_total AS external_link_share,
     COALESCE(l.n_links, 0) / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS links_per_firm,
     CASE WHEN f.n_members >= 3 AND l.degree_max > 0 THEN
@@ -28,12 +31,14 @@ SELECT
     l.w_research / l.w_total AS research_link_share,
     f.foreign_revenue / NULLIF(f.ent_revenue, 0) AS foreign_revenue_share,
     f.hq_outside_revenue / NULLIF(f.ent_revenue, 0) AS hq_outside_revenue_share,
+    f.recent_outside_revenue / NULLIF(f.ent_revenue, 0) AS recent_outside_revenue_share,
     COALESCE(l.tech_transfer_in, 0) / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0)
         AS tech_transfer_in_per_firm,
     CAST(f.n_enterprises AS DOUBLE) AS n_enterprises,
     CAST(f.n_research_bodies AS DOUBLE) AS n_research_bodies,
     CASE WHEN f.n_enterprises > 0 THEN f.ent_employees END AS employment,
     f.ent_age_sum / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS mean_firm_age,
+    f.incumbent_revenue / NULLIF(f.ent_revenue, 0) AS incumbent_revenue_share,
     f.traditional_revenue / NULLIF(f.ent_revenue, 0) AS traditional_revenue_share,
     f.digital_revenue / NULLIF(f.ent_revenue, 0) AS digital_revenue_share,
     f.n_entrants / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS entry_rate,
@@ -62,7 +67,8 @@ SELECT
     CASE WHEN f.has_vc_column = 0 THEN 1 ELSE 0 END AS cond_no_vc_column,
     CASE WHEN f.n_revenue_firms = 0 THEN 1 ELSE 0 END AS cond_no_revenue_firms,
     CASE WHEN COALESCE(f.rd_firm_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_rd_firms,
-    CASE WHEN COALESCE(s.second_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_second_revenue
+    CASE WHEN COALESCE(s.second_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_second_revenue,
+    CASE WHEN COALESCE(l.n_divisions, 0) < 2 THEN 1 ELSE 0 END AS cond_one_division
 FROM firm_stats AS f
 LEFT JOIN size_stats AS s ON f.cluster_id = s.cluster_id AND f.year = s.year
 LEFT JOIN link_stats AS l ON f.cluster_id = l.cluster_id AND f.year = l.year

@@ -259,6 +259,17 @@ def train(
         str | None,
         typer.Option(help="Sample weight per label source, e.g. expert=1,rules=0.3,simulated=1."),
     ] = None,
+    gallery: Annotated[
+        Path | None,
+        typer.Option(
+            help="Extract of real clusters with expert labels: trained on, and each cluster "
+            "graded by a refit without it."
+        ),
+    ] = None,
+    gallery_features: Annotated[
+        Path | None,
+        typer.Option(help="Indicator table of the --gallery extract (else computed here)."),
+    ] = None,
 ) -> None:
     """Train the path classifier, grade it against baselines, and log it to MLflow."""
 
@@ -280,6 +291,8 @@ def train(
             tune=tune,
             label_weights=weights,
             console=Console(),
+            gallery=gallery,
+            gallery_features=gallery_features,
         )
 
     _run_tracked(job)

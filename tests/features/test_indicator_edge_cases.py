@@ -20,6 +20,7 @@ from tests.features.test_indicators_by_hand import CATALOGUE, YEAR, compute, fir
 LINK_INDICATORS = (
     "cross_industry_link_share",
     "industry_pair_entropy",
+    "industry_pair_evenness",
     "external_link_share",
     "top_firm_link_share",
     "research_link_share",
@@ -32,6 +33,8 @@ REVENUE_INDICATORS = (
     "top5_revenue_share",
     "foreign_revenue_share",
     "hq_outside_revenue_share",
+    "recent_outside_revenue_share",
+    "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
 )
@@ -125,6 +128,7 @@ CASES = [
         ],
         [link("E1", "E2"), link("E2", "E3")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             **each(REVENUE_INDICATORS, "no_revenue"),
             "rd_intensity_median": "no_revenue_firms",
             # R&D without revenue: no firm with revenue reports R&D, and no runner-up revenue
@@ -184,6 +188,7 @@ CASES = [
         ],
         [link("E1", "E2"), link("E2", "E3")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "size_tail_exponent": "tail_too_short",
             "employment_growth": "no_previous_employees",
         },
@@ -219,6 +224,7 @@ CASES = [
         [ent("E1"), ent("E2"), ent("E3"), ent("P1", cluster=None)],
         [link("P1", "E1"), link("E2", "P1", "tech_transfer", 2)],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "degree_centralisation": "no_internal_links",
             "size_tail_exponent": "tail_too_short",
             "revenue_growth": "no_previous_year",
@@ -254,6 +260,7 @@ CASES = [
         [ent("E1"), ent("E2"), ent("E3")],
         [link("E1", "E2"), link("E2", "E3")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "vc_per_enterprise": "no_vc_column",
             "size_tail_exponent": "tail_too_short",
             "revenue_growth": "no_previous_year",
@@ -278,6 +285,7 @@ CASES = [
         [ent("E1", year=2021), ent("E2", year=2021), ent("E1"), ent("E2")],
         [link("E1", "E2")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
             "size_tail_exponent": "tail_too_short",
@@ -290,6 +298,7 @@ CASES = [
         + [ent("Z1", revenue=0), ent("Z2", revenue=0)],
         [link("E00", "E01"), link("E01", "E02")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "size_tail_exponent": "tail_too_short",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
@@ -301,6 +310,7 @@ CASES = [
         [ent(f"E{i:02d}", revenue=7.0) for i in range(25)],
         [link("E00", "E01"), link("E01", "E02")],
         {
+            "industry_pair_evenness": "one_division",  # every firm in division 39
             "size_tail_exponent": "tail_flat",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",

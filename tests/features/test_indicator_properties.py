@@ -57,6 +57,7 @@ SCALE_FREE = (
     "size_tail_exponent",
     "cross_industry_link_share",
     "industry_pair_entropy",
+    "industry_pair_evenness",
     "external_link_share",
     "links_per_firm",
     "degree_centralisation",
@@ -64,11 +65,13 @@ SCALE_FREE = (
     "research_link_share",
     "foreign_revenue_share",
     "hq_outside_revenue_share",
+    "recent_outside_revenue_share",
     "tech_transfer_in_per_firm",  # tech_transfer weights count transfers, not money
     "n_enterprises",
     "n_research_bodies",
     "employment",
     "mean_firm_age",
+    "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
     "entry_rate",
@@ -93,6 +96,8 @@ SHARES = (
     "research_link_share",
     "foreign_revenue_share",
     "hq_outside_revenue_share",
+    "recent_outside_revenue_share",
+    "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
     "entry_rate",
@@ -276,6 +281,11 @@ def test_values_lie_in_their_ranges(extract) -> None:
         for ind in ENTROPIES:
             if not math.isnan(row[ind]):
                 assert row[ind] >= 0.0, (ind, row[ind])
+        if not math.isnan(row["industry_pair_evenness"]):  # entropy over its maximum
+            assert -ROUNDING <= row["industry_pair_evenness"] <= 1.0 + ROUNDING
+        if not math.isnan(row["hq_outside_revenue_share"]):  # recent arrivals are among them
+            recent = row["recent_outside_revenue_share"]
+            assert recent <= row["hq_outside_revenue_share"] + ROUNDING
         for ind in ("revenue_growth", "employment_growth"):
             if not math.isnan(row[ind]):
                 assert row[ind] >= -1.0, (ind, row[ind])

@@ -402,7 +402,7 @@ def test_cross_industry_link_share_normalises_weights_per_type_and_cluster_year(
     assert value(table, "cross_industry_link_share", "C2") == approx(1.0)
 
 
-@covers("industry_pair_entropy")
+@covers("industry_pair_entropy", "industry_pair_evenness")
 def test_industry_pair_entropy_over_unordered_division_pairs() -> None:
     firms = [
         firm("A", industry="39"),
@@ -420,6 +420,8 @@ def test_industry_pair_entropy_over_unordered_division_pairs() -> None:
     # each normalised weight 10/10 = 1, total 4: p = 2/4, 1/4, 1/4
     # -(0.5 log2 0.5 + 0.25 log2 0.25 + 0.25 log2 0.25) = 0.5 + 0.5 + 0.5 = 1.5 bits
     assert value(table, "industry_pair_entropy") == approx(1.5)
+    # evenness: divisions 13, 39, 65, k = 3, k (k + 1) / 2 = 6 pairs: 1.5 / log2 6 = 0.580...
+    assert value(table, "industry_pair_evenness") == approx(1.5 / math.log2(6))
 
 
 @covers("industry_pair_entropy")
@@ -431,6 +433,35 @@ def test_industry_pair_entropy_with_normalised_weights(linked: pd.DataFrame) -> 
         2 * (1 / 14) * math.log2(14) + 2 * (3 / 14) * math.log2(14 / 3) + 3 / 7 * math.log2(7)
     )
     assert value(linked, "industry_pair_entropy") == approx(expected)
+
+
+def test_industry_pair_evenness_does_not_grow_when_a_source_codes_finer() -> None:
+    # one cluster, its four firms linked all to all with equal weights, coded into two
+    # divisions and then into four: the entropy grows, the evenness stays the same order
+    def table(codes: list[str]) -> pd.DataFrame:
+        firms = [firm(name, industry=code) for name, code in zip("ABCD", codes, strict=True)]
+        links = [link(a, b, weight=1) for a, b in ("AB", "AC", "AD", "BC", "BD", "CD")]
+        return compute(firms, links)
+
+    coarse, fine = table(["39", "39", "65", "65"]), table(["39", "38", "65", "64"])
+    # coarse: pairs 39-39 (AB), 65-65 (CD), 39-65 (4 links): p = 1/6, 1/6, 4/6
+    h_coarse = 2 * (1 / 6) * math.log2(6) + (4 / 6) * math.log2(6 / 4)
+    assert value(coarse, "industry_pair_entropy") == approx(h_coarse)
+    assert value(coarse, "industry_pair_evenness") == approx(h_coarse / math.log2(3))
+    # fine: six distinct pairs, p = 1/6 each: log2 6 bits over a maximum of log2 10
+    assert value(fine, "industry_pair_entropy") == approx(math.log2(6))
+    assert value(fine, "industry_pair_evenness") == approx(math.log2(6) / math.log2(10))
+    assert value(fine, "industry_pair_entropy") - value(coarse, "industry_pair_entropy") > 1
+    assert (
+        abs(value(fine, "industry_pair_evenness") - value(coarse, "industry_pair_evenness")) < 0.1
+    )
+
+
+def test_industry_pair_evenness_needs_two_divisions() -> None:
+    firms = [firm("A", industry="39"), firm("B", industry="39")]
+    table = compute(firms, [link("A", "B", weight=3)])
+    assert value(table, "industry_pair_entropy") == approx(0.0)
+    assert math.isnan(value(table, "industry_pair_evenness"))
 
 
 @covers("external_link_share")
@@ -547,6 +578,26 @@ def test_hq_outside_revenue_share(base: pd.DataFrame) -> None:
     assert value(base, "hq_outside_revenue_share") == approx(0.35)
 
 
+@covers("recent_outside_revenue_share")
+def test_recent_outside_revenue_share(base: pd.DataFrame) -> None:
+    # hq_outside enterprises E2 (founded 2022, 1 year) 250 and E3 (2021, 2 years) 100 both
+    # arrived less than 15 years ago -> 350 / 1000
+    assert value(base, "recent_outside_revenue_share") == approx(0.35)
+
+
+def test_recent_outside_revenue_share_leaves_out_long_standing_group_members() -> None:
+    firms = [
+        firm("OLD", founded=1990, revenue=600, hq_outside=True),  # 33 years: a group's branch
+        firm("NEW", founded=2010, revenue=300, hq_outside=True),  # 13 years: arrived
+        firm("EDGE", founded=2008, revenue=50, hq_outside=True),  # 15 years: not recent
+        firm("LOCAL", founded=2020, revenue=50),
+    ]
+    table = compute(firms)
+    # hq_outside 950 / 1000, recent arrivals only NEW: 300 / 1000
+    assert value(table, "hq_outside_revenue_share") == approx(0.95)
+    assert value(table, "recent_outside_revenue_share") == approx(0.3)
+
+
 @covers("tech_transfer_in_per_firm")
 def test_tech_transfer_in_per_firm() -> None:
     firms = [
@@ -601,6 +652,18 @@ def test_employment(base: pd.DataFrame) -> None:
 def test_mean_firm_age(base: pd.DataFrame) -> None:
     # 2023 - (2010, 2022, 2021, 2020) = 13, 1, 2, 3 -> 19 / 4
     assert value(base, "mean_firm_age") == approx(4.75)
+
+
+@covers("incumbent_revenue_share")
+def test_incumbent_revenue_share() -> None:
+    firms = [
+        firm("A", founded=1995, revenue=500),  # 28 years
+        firm("B", founded=2003, revenue=200),  # 20 years: counts
+        firm("C", founded=2004, revenue=200),  # 19 years
+        firm("U", entity="university", founded=1950, revenue=100),  # no enterprise
+    ]
+    # (500 + 200) / 900
+    assert value(compute(firms), "incumbent_revenue_share") == approx(7 / 9)
 
 
 @covers("traditional_revenue_share")
@@ -753,6 +816,7 @@ def test_base_extract_has_every_indicator_defined_except_tail_and_growth(
         "employment_growth",
         "cross_industry_link_share",
         "industry_pair_entropy",
+        "industry_pair_evenness",
         "external_link_share",
         "degree_centralisation",
         "top_firm_link_share",

@@ -29,12 +29,14 @@ SIGNALS: dict[str, dict[str, float]] = {
     "convergence": {
         "cross_industry_link_share": 2.0,
         "industry_pair_entropy": 1.5,
+        "industry_pair_evenness": 1.5,
         "digital_revenue_share": 1.5,
         "unrelated_variety": 1.0,
     },
     "introduction": {
         "foreign_revenue_share": 2.0,
         "hq_outside_revenue_share": 1.5,
+        "recent_outside_revenue_share": 1.5,
         "external_link_share": 1.5,
         "tech_transfer_in_per_firm": 1.0,
     },
@@ -58,6 +60,7 @@ BASE: dict[str, tuple[float, float]] = {
     "digital_revenue_share": (0.2, 0.1),
     "foreign_revenue_share": (0.15, 0.08),
     "hq_outside_revenue_share": (0.15, 0.08),
+    "recent_outside_revenue_share": (0.15, 0.08),
     "external_link_share": (0.3, 0.1),
 }
 

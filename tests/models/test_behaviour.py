@@ -3,10 +3,11 @@
 Each check raises indicators the paper ties to one path, over every cluster-year, and asks
 that the path's probability rises on average and almost never falls: more research bodies,
 invention share, R&D and young firms for indigenous innovation; a larger, star-shaped anchor
-for giant-anchored; more foreign and branch-plant revenue for introduced innovation; more
-cross-industry links for convergence; a larger traditional base and older firms for
-upgrading. Tolerance: at most 1 % of rows may lose more than 0.05 of the path's probability
-(trees are step functions fitted to noisy data; monotone constraints were not needed for this).
+for giant-anchored; more foreign revenue and more revenue of firms that arrived from outside
+for introduced innovation; more cross-industry links for convergence; a larger traditional
+base, older firms and a larger incumbent base for upgrading. Tolerance: at most 1 % of rows
+may lose more than 0.05 of the path's probability (trees are step functions fitted to noisy
+data; monotone constraints were not needed for this).
 """
 
 from __future__ import annotations
@@ -67,13 +68,14 @@ DIRECTIONS = [
         ],
     ),
     ("introduction", ["foreign_revenue_share"]),
-    ("introduction", ["hq_outside_revenue_share"]),
-    ("introduction", ["foreign_revenue_share", "hq_outside_revenue_share"]),
+    ("introduction", ["recent_outside_revenue_share"]),
+    ("introduction", ["foreign_revenue_share", "recent_outside_revenue_share"]),
     ("convergence", ["cross_industry_link_share"]),
-    ("convergence", ["cross_industry_link_share", "industry_pair_entropy"]),
+    ("convergence", ["cross_industry_link_share", "industry_pair_evenness"]),
     ("upgrade", ["traditional_revenue_share"]),
     ("upgrade", ["mean_firm_age"]),
-    ("upgrade", ["traditional_revenue_share", "mean_firm_age"]),
+    ("upgrade", ["incumbent_revenue_share"]),
+    ("upgrade", ["traditional_revenue_share", "mean_firm_age", "incumbent_revenue_share"]),
 ]
 
 

@@ -82,3 +82,36 @@ def test_a_candidate_worse_under_shift_stays_challenger(registry, small_model, p
     assert "shift-test macro-F1 0.7500 is below champion" in worse.reason
     better = register_and_promote(log(0.82), "s", X, y, score + 0.05, path_codes, shift_score=0.82)
     assert better.alias == "champion"
+
+
+def test_a_candidate_less_often_right_on_the_gallery_stays_challenger(
+    registry, small_model, path_codes
+):
+    bundle, path, example, X, y, score = small_model
+
+    def log(clear: float, every: float) -> str:
+        with mlflow.start_run(experiment_id=registry):
+            mlflow.log_metrics({"gallery_agreement_clear": clear, "gallery_agreement_all": every})
+            return log_path_model(bundle, path, example).model_uri
+
+    def gallery(clear: float, every: float) -> dict[str, float]:
+        return {"gallery_agreement_clear": clear, "gallery_agreement_all": every}
+
+    first = register_and_promote(
+        log(0.8, 0.7), "g", X, y, score, path_codes, gallery_scores=gallery(0.8, 0.7)
+    )
+    assert first.alias == "champion"
+    # better on the simulated held-out clusters, worse on the real ones (all readings)
+    worse = register_and_promote(
+        log(0.8, 0.6), "g", X, y, score + 0.05, path_codes, gallery_scores=gallery(0.8, 0.6)
+    )
+    assert worse.alias == "challenger"
+    assert "gallery_agreement_all 0.6000 is below 0.7000" in worse.reason
+    # a candidate trained without the gallery cannot show it is as good there
+    blind = register_and_promote(log(0.8, 0.7), "g", X, y, score + 0.05, path_codes)
+    assert blind.alias == "challenger"
+    assert "gallery_agreement_clear none" in blind.reason
+    better = register_and_promote(
+        log(0.85, 0.7), "g", X, y, score + 0.05, path_codes, gallery_scores=gallery(0.85, 0.7)
+    )
+    assert better.alias == "champion"

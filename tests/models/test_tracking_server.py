@@ -102,6 +102,11 @@ def test_first_registered_model_is_champion_and_serves_through_the_server(
     holdout = champion_run.result.split.holdout
     out = model.predict(holdout.X)
     assert len(out) == len(holdout)
+    # clusters too small to score (fewer than scoring.yaml's min_enterprises) get no path
+    given = (holdout.X["n_enterprises"] >= 10).to_numpy()
+    assert given.mean() > 0.9
+    assert (out.loc[~given, "path"] == "").all()
+    out = out[given]
     assert set(out["path"]) <= set(champion_run.result.classes)
     proba = out[[f"p_{c}" for c in champion_run.result.classes]].to_numpy()
     assert np.allclose(proba.sum(axis=1), 1.0)

@@ -187,3 +187,61 @@ def test_estimate_holds_on_a_labelled_batch_within_its_interval(trained_in_world
     check = estimate_against_actual(model.probabilities(holdout.X), holdout.y, model.classes)
     assert check["rows"] == len(holdout.y)
     assert check["estimate_covers_actual"], check
+
+
+@pytest.fixture(scope="module")
+def trained_with_experts(synthetic, config, rules, feature_ids, path_codes):
+    """Six clusters of the synthetic table read as expert labels (a gallery); one indicator
+    left unread."""
+    import pandas as pd
+
+    from clusterpath.models.expert import ExpertRows
+
+    features, labels = synthetic
+    experts = sorted(features["cluster_id"].unique())[:6]
+    labels = labels.assign(
+        source=np.where(labels["cluster_id"].isin(experts), "expert", "simulated")
+    )
+    fast = config.with_lightgbm(n_estimators=60).model_copy(
+        update={"excluded_indicators": {"n_enterprises": "coverage"}}
+    )
+    data = join_labels(features, labels, feature_ids, fast.label_weights)
+    is_expert = (data.source == "expert").to_numpy()
+    expert = ExpertRows(
+        data.take(np.flatnonzero(is_expert)), pd.Series(["clear"] * int(is_expert.sum()))
+    )
+    rest = data.take(np.flatnonzero(~is_expert))
+    result = train_and_evaluate(
+        split_holdout(rest, fast), fast, rules, feature_ids, path_codes, expert
+    )
+    return result, experts
+
+
+def test_expert_clusters_are_trained_on_and_graded_by_every_model(trained_with_experts):
+    from rich.console import Console
+
+    from clusterpath.models.pipeline import lightgbm_step
+    from clusterpath.pipelines.train import print_summary
+
+    result, experts = trained_with_experts
+    assert set(result.gallery) == {LIGHTGBM, "majority", "logistic", "rules"}
+    table = result.gallery[LIGHTGBM]
+    assert sorted(table["cluster_id"].unique()) == experts and len(table) == 6 * 5
+    assert set(result.split.train.groups).isdisjoint(experts)  # graded, never held out
+    for column in ("gallery_agreement_clear", "gallery_agreement_all", "gallery_in_set"):
+        assert result.comparison[column].between(0, 1).all()
+    # the synthetic paths are well separated: refits without a cluster still read it
+    assert result.comparison.loc[LIGHTGBM, "gallery_agreement_all"] > 0.6
+    booster = lightgbm_step(result.model).booster_
+    splits = dict(zip(booster.feature_name(), booster.feature_importance("split"), strict=True))
+    assert splits["n_enterprises"] == 0 and sum(splits.values()) > 0
+    console = Console(record=True, width=100)
+    print_summary(console, result, pd_counts())
+    text = console.export_text()
+    assert "gallery clear" in text and "each cluster left out (logistic)" in text
+
+
+def pd_counts():
+    import pandas as pd
+
+    return pd.DataFrame({"source": ["simulated", "expert"], "given": [1, 1], "used": [1, 1]})

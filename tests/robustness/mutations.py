@@ -33,7 +33,8 @@ Mutation = Callable[[Path], None]
 
 TABLES = ("firms", "links", "clusters", "labels")
 ROW = 4  # the 0-based row most mutations touch: "row 5" in messages
-SMALL = "C0008"  # the corpus's smallest cluster (53 entities a year)
+SMALL = "C0008"  # a small cluster of the corpus (a few dozen to a hundred entities a year)
+INSTITUTES = "C0005"  # a cluster of the corpus with research institutes (four a year)
 HOSTILE = (
     "../../x",
     "<script>alert(1)</script>",
@@ -1057,10 +1058,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "cluster_of_institutes_only",
-        f"cluster {SMALL} left with its research institutes only (no enterprise)",
-        keep_cluster_members(SMALL, 1000, "research_institute"),
+        f"cluster {INSTITUTES} left with its research institutes only (no enterprise)",
+        keep_cluster_members(INSTITUTES, 1000, "research_institute"),
         "flagged",
-        affected=((SMALL, None),),
+        affected=((INSTITUTES, None),),
         undefined="the cluster has no enterprises this year",
         score_flag="insufficient_data",
         score_reason="0 enterprises (at least 10 needed)",

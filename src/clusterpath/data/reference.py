@@ -40,6 +40,8 @@ class Industry(_Frozen):
     group: str
     traditional: bool
     digital: bool
+    reason: str = ""  # why a division counts as traditional
+    legacy_related: bool = False  # a legacy base equipment and materials clusters grow from
 
 
 class Section(_Frozen):
@@ -141,6 +143,9 @@ def _check(ref: Reference) -> None:
     ):
         if len(set(codes)) != len(codes):
             raise ValueError(f"reference tables: duplicate {name} code")
+    unexplained = [i.code for i in ref.industries if i.traditional and not i.reason.strip()]
+    if unexplained:
+        raise ValueError(f"industries.yaml: traditional divisions {unexplained} give no reason")
     if len(ref.industry_by_code) != len(ref.industries):
         raise ValueError("reference tables: duplicate industry code")
     for d in ref.domains:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -91,6 +91,15 @@ class ModelConfig(_Frozen):
     trust: TrustConfig = TrustConfig()
     label_weights: dict[str, float]
     tuning: TuningSpace
+    # indicator id -> why the classifier does not read it (its level reads the source)
+    excluded_indicators: dict[str, str] = Field(default_factory=dict)
+
+    def model_features(self, indicator_ids: Sequence[str]) -> tuple[str, ...]:
+        """The catalogue's indicators the classifier reads, in catalogue order."""
+        unknown = sorted(set(self.excluded_indicators) - set(indicator_ids))
+        if unknown:
+            raise ValueError(f"excluded_indicators: not in the catalogue {unknown}")
+        return tuple(i for i in indicator_ids if i not in self.excluded_indicators)
 
     @field_validator("label_weights")
     @classmethod

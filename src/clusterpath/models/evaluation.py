@@ -191,14 +191,19 @@ def evaluate_holdout(
     return evaluate_proba(rows.y, proba, classes, n_bins)
 
 
+# Grades of expert readings (models/expert.py), shown where a stage has them.
+AGREEMENT_KEYS = ("agreement_clear", "agreement_all", "in_set")
+
+
 def comparison_table(evaluations: dict[str, dict[str, Evaluation]]) -> pd.DataFrame:
     """Model x metric table from ``{model: {"cv": Evaluation, "holdout": Evaluation}}``."""
-    keys = ("macro_f1", "balanced_accuracy", "log_loss", "brier", "ece")
+    keys = ("macro_f1", "balanced_accuracy", "log_loss", "brier", "ece", *AGREEMENT_KEYS)
     rows = []
     for model, by_stage in evaluations.items():
         row: dict[str, object] = {"model": model}
         for stage, evaluation in by_stage.items():
             for key in keys:
-                row[f"{stage}_{key}"] = evaluation.metrics[key]
+                if key in evaluation.metrics:
+                    row[f"{stage}_{key}"] = evaluation.metrics[key]
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")

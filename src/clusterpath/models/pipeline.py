@@ -35,8 +35,20 @@ def feature_selector(feature_ids: Sequence[str]) -> ColumnTransformer:
     ).set_output(transform="pandas")
 
 
-def lightgbm_classifier(params: LightGBMConfig, random_state: int) -> LGBMClassifier:
-    """A deterministic multiclass LightGBM from the typed hyper-parameters."""
+def lightgbm_classifier(
+    params: LightGBMConfig, random_state: int, unread: Sequence[bool] | None = None
+) -> LGBMClassifier:
+    """A deterministic multiclass LightGBM from the typed hyper-parameters.
+
+    ``unread`` marks, per input column, the indicators the trees must not split on (their
+    split gain is multiplied by 0): they stay inputs of the served model, which needs them
+    for its flags, but never decide a path.
+    """
+    extra = (
+        {}
+        if unread is None or not any(unread)
+        else {"feature_contri": [0.0 if u else 1.0 for u in unread]}
+    )
     return LGBMClassifier(
         objective="multiclass",
         n_estimators=params.n_estimators,
@@ -51,17 +63,24 @@ def lightgbm_classifier(params: LightGBMConfig, random_state: int) -> LGBMClassi
         force_row_wise=True,
         n_jobs=params.n_jobs,
         verbose=-1,
+        **extra,
     )
 
 
 def build_pipeline(config: ModelConfig, feature_ids: Sequence[str]) -> Pipeline:
     """Feature selection in catalogue order, then LightGBM (unfitted)."""
+    unread = unread_mask(config, feature_ids)
     return Pipeline(
         [
             (SELECT, feature_selector(feature_ids)),
-            (MODEL, lightgbm_classifier(config.lightgbm, config.random_state)),
+            (MODEL, lightgbm_classifier(config.lightgbm, config.random_state, unread)),
         ]
     )
+
+
+def unread_mask(config: ModelConfig, feature_ids: Sequence[str]) -> list[bool]:
+    """Per feature: is it one of the configuration's excluded indicators."""
+    return [f in config.excluded_indicators for f in feature_ids]
 
 
 def choose_n_estimators(
@@ -86,7 +105,9 @@ def choose_n_estimators(
     select = pipeline[:-1]
     X_fit = select.fit_transform(X.iloc[fit_idx])
     X_val = select.transform(X.iloc[val_idx])
-    model = lightgbm_classifier(params, config.random_state)
+    model = lightgbm_classifier(
+        params, config.random_state, unread_mask(config, list(X_fit.columns))
+    )
     weights = None if sample_weight is None else sample_weight[fit_idx]
     with warnings.catch_warnings():
         # LightGBM 4.7 deprecates eval_set for eval_X/eval_y, but the new path does not

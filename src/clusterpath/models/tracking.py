@@ -199,13 +199,37 @@ def champion_score(
 
 def champion_shift_score(name: str, client: MlflowClient) -> float | None:
     """The shift-test macro-F1 the champion's training run logged (None if it has none)."""
+    return champion_run_metrics(name, client).get("shift_macro_f1")
+
+
+def champion_run_metrics(name: str, client: MlflowClient) -> dict[str, float]:
+    """The metrics logged by the champion's training run (empty if there is none)."""
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
         if not current.run_id:
-            return None
-        return client.get_run(current.run_id).data.metrics.get("shift_macro_f1")
+            return {}
+        return dict(client.get_run(current.run_id).data.metrics)
     except MlflowException:
-        return None
+        return {}
+
+
+def gallery_shortfall(
+    name: str, scores: Mapping[str, float] | None, client: MlflowClient
+) -> str | None:
+    """Why the candidate's expert agreement is below the champion's, or None if it is not.
+
+    A champion whose run logged no such metric cannot be compared and does not block; a
+    candidate without gallery grades is below a champion that has them.
+    """
+    logged = champion_run_metrics(name, client)
+    for metric in ("gallery_agreement_clear", "gallery_agreement_all"):
+        if metric not in logged:
+            continue
+        mine = None if scores is None else scores.get(metric)
+        if mine is None or mine < logged[metric]:
+            shown = "none" if mine is None else f"{mine:.4f}"
+            return f"{metric} {shown} is below {logged[metric]:.4f}"
+    return None
 
 
 def register_and_promote(
@@ -217,17 +241,23 @@ def register_and_promote(
     classes: Sequence[str],
     tags: Mapping[str, str] | None = None,
     shift_score: float | None = None,
+    gallery_scores: Mapping[str, float] | None = None,
 ) -> Promotion:
     """Register the model; it becomes ``champion`` only if it strictly beats the champion.
 
     The champion is loaded from ``models:/<name>@champion`` and scored on the *same* held-out
     rows as the new model. A tie, a worse score, or a champion that cannot be scored leaves
     the champion in place and makes the new version ``challenger``; so does a shift-test
-    macro-F1 (``shift_score``) below the one logged by the champion's training run.
+    macro-F1 (``shift_score``) below the one logged by the champion's training run, and an
+    agreement with the expert readings (``gallery_scores``: metric name -> value, graded
+    leave one cluster out) below the champion's logged one.
     """
     client = MlflowClient()
     old_version, old_score, problem = champion_score(name, X_holdout, y_holdout, classes, client)
     old_shift = champion_shift_score(name, client) if old_version is not None else None
+    worse_gallery = (
+        gallery_shortfall(name, gallery_scores, client) if old_version is not None else None
+    )
     version = str(mlflow.register_model(model_uri, name).version)
     if old_version is None:
         alias, reason = CHAMPION, "no champion yet"
@@ -244,6 +274,9 @@ def register_and_promote(
             f"shift-test macro-F1 {shown} is below champion v{old_version}'s {old_shift:.4f}: "
             "worse on worlds it did not train on"
         )
+    elif worse_gallery is not None:
+        alias = CHALLENGER
+        reason = f"{worse_gallery} than champion v{old_version}'s: worse on real clusters"
     elif score > old_score:
         alias = CHAMPION
         reason = f"held-out macro-F1 {score:.4f} > champion v{old_version} {old_score:.4f}"

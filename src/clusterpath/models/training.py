@@ -42,6 +42,14 @@ from clusterpath.models.evaluation import (
     expected_calibration_error,
     out_of_fold_proba,
 )
+from clusterpath.models.expert import (
+    ExpertRows,
+    FitFunction,
+    gallery_metrics,
+    gallery_table,
+    leave_one_cluster_out,
+    with_rows,
+)
 from clusterpath.models.monitoring import estimate_corrections, training_reference
 from clusterpath.models.pipeline import (
     MODEL,
@@ -83,6 +91,7 @@ class TrainingResult:
     temperature: float = 1.0
     support: dict = field(default_factory=dict)
     holdout_flags: dict[str, float] = field(default_factory=dict)
+    gallery: dict[str, pd.DataFrame] = field(default_factory=dict)  # per model, expert rows
 
     @property
     def comparison(self) -> pd.DataFrame:
@@ -157,11 +166,13 @@ def candidate_fitters(
     feature_ids: Sequence[str],
     classes: Sequence[str],
 ) -> dict[str, Callable[[LabelledData], object]]:
-    """LightGBM and the three baselines, by name."""
+    """LightGBM and the three baselines, by name (logistic regression reads what LightGBM
+    may split on)."""
+    read = config.model_features(feature_ids)
     return {
         LIGHTGBM: lightgbm_fitter(config, feature_ids),
         "majority": plain_fitter(majority_baseline(feature_ids)),
-        "logistic": plain_fitter(logistic_baseline(feature_ids, config.random_state)),
+        "logistic": plain_fitter(logistic_baseline(read, config.random_state)),
         "rules": plain_fitter(rule_baseline(rules, classes)),
     }
 
@@ -243,23 +254,24 @@ def fit_served_model(
     config: ModelConfig,
     feature_ids: Sequence[str],
     classes: Sequence[str],
+    extra: LabelledData | None = None,
 ) -> tuple[object, ConformalPredictor, dict[str, object]]:
     """Choose plain or calibrated LightGBM, set the conformal threshold, fit what is served.
 
     Calibration is tried only if the held-back top-label ECE is above the threshold, and kept
     only if it lowers that ECE. ``oof`` are the plain model's out-of-fold probabilities on
     ``train`` (reused by the ``cross`` scheme). Returns the estimator, the conformal
-    predictor and facts about the choice.
+    predictor and facts about the choice. Every fit also learns from ``extra`` (expert rows).
     """
     held = _HeldBack(train, folds, config, classes)
     bins = config.calibration.ece_bins
-    plain = lightgbm_fitter(config, feature_ids)
+    plain = with_rows(lightgbm_fitter(config, feature_ids), extra)
     proba = held.proba("plain", plain, oof)
     ece_before = expected_calibration_error(held.y, proba, classes, bins)
     chosen, ece_after, tried = ("plain", plain), ece_before, False
     if ece_before > config.calibration.ece_threshold:
         tried = True
-        calibrated = calibrated_lightgbm_fitter(config, feature_ids)
+        calibrated = with_rows(calibrated_lightgbm_fitter(config, feature_ids), extra)
         proba_cal = held.proba("calibrated", calibrated)
         ece_after = expected_calibration_error(held.y, proba_cal, classes, bins)
         if ece_after < ece_before:
@@ -284,8 +296,8 @@ def fit_tempered_model(
     train: LabelledData,
     shift: ShiftResult,
     config: ModelConfig,
-    feature_ids: Sequence[str],
     classes: Sequence[str],
+    fit: FitFunction,
 ) -> tuple[object, ConformalPredictor, dict[str, object]]:
     """LightGBM on all training clusters, tempered and given sets as the shift test says.
 
@@ -297,7 +309,7 @@ def fit_tempered_model(
     conformal = ConformalPredictor.fit(
         shift.tempered, shift.y, classes, config.conformal.coverage, config.conformal.method
     )
-    model = TemperatureScaled(lightgbm_fitter(config, feature_ids)(train), shift.temperature)
+    model = TemperatureScaled(fit(train), shift.temperature)
     facts = {
         "n_estimators": _n_trees(model),
         "calibrated": False,
@@ -319,16 +331,22 @@ def train_and_evaluate(
     rules: RulesConfig,
     feature_ids: Sequence[str],
     classes: Sequence[str],
+    expert: ExpertRows | None = None,
 ) -> TrainingResult:
     """Cross-validate every candidate, fit the served model and baselines, grade on holdout.
 
-    Every model is fitted on the same training clusters and graded on the same folds and
-    the same held-out clusters.
+    Every model is fitted on the same training clusters (and the ``expert`` rows, when given)
+    and graded on the same folds and the same held-out clusters; expert clusters are graded
+    each by a refit without it (``expert.py``).
     """
     train, holdout = split.train, _scored(split.holdout, config)
     sources, bins = config.evaluation.evaluation_sources, config.calibration.ece_bins
     folds = grouped_folds(train.y, train.groups, config.evaluation.cv_folds, config.random_state)
-    fitters = candidate_fitters(config, rules, feature_ids, classes)
+    extra = None if expert is None else expert.data
+    fitters = {
+        name: with_rows(fit, extra)
+        for name, fit in candidate_fitters(config, rules, feature_ids, classes).items()
+    }
     scored = train.scored(sources)
     evaluations: dict[str, dict[str, Evaluation]] = {}
     fitted: dict[str, object] = {}
@@ -345,9 +363,13 @@ def train_and_evaluate(
         config.trust.importance_share,
     )
     if shift is None:
-        model, conformal, facts = fit_served_model(train, folds, oof, config, feature_ids, classes)
+        model, conformal, facts = fit_served_model(
+            train, folds, oof, config, feature_ids, classes, extra
+        )
     else:
-        model, conformal, facts = fit_tempered_model(train, shift, config, feature_ids, classes)
+        model, conformal, facts = fit_tempered_model(
+            train, shift, config, classes, fitters[LIGHTGBM]
+        )
     if config.conformal.scheme == "cross" and facts["calibrated"]:
         lightgbm_cv = evaluate_proba(facts["held_back_y"], facts["held_back_proba"], classes, bins)
     else:
@@ -380,6 +402,19 @@ def train_and_evaluate(
         seed=config.random_state,
     )
     holdout_flagged = distances(holdout.X, support) > support["threshold"]
+    gallery: dict[str, pd.DataFrame] = {}
+    if expert is not None and expert.data.groups.nunique() > 1:
+        refits = {
+            **candidate_fitters(config, rules, feature_ids, classes),
+            LIGHTGBM: refit_lightgbm(model, config, feature_ids),
+        }
+        temperature = float(facts.get("temperature", 1.0))
+        gallery = grade_expert(expert, train, refits, conformal, support, temperature, classes)
+        for name, table in gallery.items():
+            proba = table[[f"p_{c}" for c in classes]].to_numpy()
+            graded = evaluate_proba(table["documented"], proba, classes, bins)
+            graded.metrics.update(gallery_metrics(table, classes))
+            evaluations[name]["gallery"] = graded
     return TrainingResult(
         model=model,
         conformal=conformal,
@@ -398,4 +433,42 @@ def train_and_evaluate(
         temperature=float(facts.get("temperature", 1.0)),
         support=support,
         holdout_flags=flag_summary(holdout.y, holdout_proba[LIGHTGBM], classes, holdout_flagged),
+        gallery=gallery,
     )
+
+
+def refit_lightgbm(model, config: ModelConfig, feature_ids: Sequence[str]) -> FitFunction:
+    """LightGBM with the served model's hyper-parameters and number of trees (no search)."""
+    fixed = config.with_lightgbm(n_estimators=_n_trees(model), early_stopping_rounds=None)
+    return lightgbm_fitter(fixed, feature_ids)
+
+
+def grade_expert(
+    expert: ExpertRows,
+    train: LabelledData,
+    fitters: dict[str, FitFunction],
+    conformal: ConformalPredictor,
+    support: dict,
+    temperature: float,
+    classes: Sequence[str],
+) -> dict[str, pd.DataFrame]:
+    """Every candidate's leave-one-cluster-out answers for the expert rows (``gallery.csv``).
+
+    LightGBM's probabilities are tempered as served and given the served prediction sets; a
+    row is flagged when it is ``low_trust`` (far from the training data) or of low confidence
+    (three or more paths in its set), as scoring flags it. Baselines share LightGBM's flags.
+    """
+    truth = np.array([classes.index(p) for p in expert.data.y])
+    low_trust = distances(expert.data.X, support) > support["threshold"]
+    tables: dict[str, pd.DataFrame] = {}
+    flagged = low_trust
+    for name in [LIGHTGBM, *(n for n in fitters if n != LIGHTGBM)]:
+        proba = leave_one_cluster_out(fitters[name], train, expert.data, classes)
+        if name == LIGHTGBM:
+            proba = apply_temperature(proba, temperature)
+        member = conformal.membership(proba)
+        if name == LIGHTGBM:
+            flagged = low_trust | (member.sum(axis=1) >= 3)
+        in_set = member[np.arange(len(truth)), truth]
+        tables[name] = gallery_table(expert, proba, classes, in_set, flagged)
+    return tables

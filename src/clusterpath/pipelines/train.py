@@ -33,6 +33,8 @@ from clusterpath.models.dataset import (
     label_counts,
 )
 from clusterpath.models.evaluation import Evaluation
+from clusterpath.models.expert import ExpertRows, clarity_of
+from clusterpath.models.invariance import invariance_report
 from clusterpath.models.monitoring import covered_with_error
 from clusterpath.models.training import LIGHTGBM, TrainingResult, split_holdout, train_and_evaluate
 from clusterpath.pipelines.inputs import load_features
@@ -82,6 +84,25 @@ def prepare(
     return data, label_counts(labels, data), features, extract.fingerprint
 
 
+def prepare_expert(
+    folder: Path, features_file: Path | None, config: ModelConfig
+) -> tuple[ExpertRows, pd.DataFrame]:
+    """The expert-labelled rows of a gallery extract (other label sources are left out)."""
+    labels, extract = load_labels(folder)
+    labels = labels[labels["source"] == "expert"]
+    if labels.empty:
+        raise ContractError([Problem(str(folder), "the labels table holds no expert labels")])
+    features = load_features(folder, features_file, extract.fingerprint)
+    ids = load_catalogue().ids
+    missing = [c for c in ("cluster_id", "year", *ids) if c not in features.columns]
+    if missing:
+        raise ContractError([Problem("features", f"indicator table lacks columns {missing}")])
+    data = join_labels(
+        features, labels, ids, config.label_weights, cluster_worlds(extract.clusters)
+    )
+    return ExpertRows(data, clarity_of(labels, data)), label_counts(labels, data)
+
+
 def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, float]) -> dict:
     lgb = config.lightgbm.model_dump()
     return {
@@ -99,6 +120,7 @@ def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, flo
         "conformal_calibration_share": config.conformal.calibration_share,
         "label_weights": ",".join(f"{k}={v:g}" for k, v in config.label_weights.items()),
         "tuned_trials": len(tuned) > 0,
+        "excluded_indicators": ",".join(config.excluded_indicators),
     }
 
 
@@ -109,6 +131,7 @@ def log_run(
     counts: pd.DataFrame,
     provenance: Mapping[str, str],
     tuned: Mapping[str, float],
+    invariance: pd.DataFrame | None = None,
 ):
     """Record params, metrics, tables, plots and the served model in the active run."""
     import mlflow
@@ -146,6 +169,11 @@ def log_run(
         tracking.log_frame(result.shift.per_world, "evaluation/shift_per_world.csv", index=True)
         shift_eval = result.evaluations[LIGHTGBM]["shift"]
         tracking.log_frame(shift_eval.per_class, "evaluation/shift_per_class.csv")
+    if result.gallery:
+        tracking.log_frame(gallery_frame(result), "evaluation/gallery.csv")
+    if invariance is not None and "max" in invariance.columns:
+        metrics |= {f"ks_world_max_{i}": float(v) for i, v in invariance["max"].items()}
+        tracking.log_frame(invariance, "evaluation/invariance.csv", index=True)
     mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})
     tracking.log_files([config_path, default_rules_path()], "config")
     tracking.log_frame(result.comparison, "evaluation/comparison.csv", index=True)
@@ -180,6 +208,62 @@ SUMMARY_ROWS = (
     ("shift", "macro_f1", "shift F1"),
     ("shift", "ece", "shift ECE"),
 )
+# The real clusters beside the simulated grades (a second table keeps both narrow).
+GALLERY_COLUMNS = (
+    ("holdout", "macro_f1", "held-out F1"),
+    ("shift", "macro_f1", "shift F1"),
+    ("gallery", "agreement_clear", "gallery clear"),
+    ("gallery", "agreement_all", "gallery all"),
+    ("gallery", "in_set", "gallery in set"),
+)
+
+
+def _table(title: str, result: TrainingResult, columns) -> Table:
+    table = Table(title=title)
+    table.add_column("model")
+    for *_, heading in columns:
+        table.add_column(heading, justify="right")
+    for name, stages in result.evaluations.items():
+        table.add_row(name, *(metric_cell(stages, st, key) for st, key, _ in columns))
+    return table
+
+
+def invariance_line(invariance: pd.DataFrame, config: ModelConfig, n: int = 6) -> str:
+    """The indicators whose level moves most between worlds (label-free KS statistic)."""
+    if "max" not in invariance.columns:
+        return "invariance: fewer than two worlds with enough rows; not measured"
+    top = invariance["max"].sort_values(ascending=False).head(n)
+    shown = ", ".join(
+        f"{i} {v:.2f}{' (not read)' if i in config.excluded_indicators else ''}"
+        for i, v in top.items()
+    )
+    return f"indicators moving most between worlds (largest KS, world against the rest): {shown}"
+
+
+def gallery_frame(result: TrainingResult) -> pd.DataFrame:
+    """LightGBM's leave-one-cluster-out answers per expert row, each baseline's path beside."""
+    table = result.gallery[LIGHTGBM].copy()
+    for name, other in result.gallery.items():
+        if name != LIGHTGBM:
+            table[f"predicted_{name}"] = other["predicted"].to_numpy()
+    return table
+
+
+def gallery_lines(result: TrainingResult) -> list[str]:
+    """Per-path agreement of LightGBM and logistic regression on the expert rows, and flags."""
+    if not result.gallery:
+        return ["gallery: no expert-labelled extract given (--gallery)"]
+    lines = []
+    for name in (LIGHTGBM, "logistic"):
+        m = result.evaluations[name]["gallery"].metrics
+        recall = ", ".join(f"{c} {m[f'recall_{c}']:.2f}" for c in result.classes)
+        lines.append(
+            f"gallery, each cluster left out ({name}): agreement clear {m['agreement_clear']:.1%}"
+            f", all {m['agreement_all']:.1%}, in set {m['in_set']:.1%}; recall {recall}"
+        )
+    m = result.evaluations[LIGHTGBM]["gallery"].metrics
+    lines.append(f"gallery: {_flags_text(m, 'low_trust or low confidence')}")
+    return lines
 
 
 def comparison_table(evaluations: Mapping[str, Mapping[str, Evaluation]]) -> Table:
@@ -194,9 +278,16 @@ def comparison_table(evaluations: Mapping[str, Mapping[str, Evaluation]]) -> Tab
 
 
 def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame) -> None:
-    """The comparison table and the lines that explain it (every ECE is the table's)."""
-    table = comparison_table(result.evaluations)
-    console.print(table)
+    """The comparison tables and the lines that explain them (every ECE is the table's)."""
+    console.print(comparison_table(result.evaluations))
+    if result.gallery:
+        console.print(
+            _table(
+                "real clusters, each left out of the fit, beside the simulated grades",
+                result,
+                GALLERY_COLUMNS,
+            )
+        )
     used = ", ".join(f"{r.source} {r.used}/{r.given}" for r in counts.itertuples())
     cov = result.holdout_coverage
     console.print(
@@ -204,16 +295,16 @@ def print_summary(console: Console, result: TrainingResult, counts: pd.DataFrame
         f"conformal {result.conformal.method} at {result.conformal.coverage:.0%}: held-out "
         f"coverage {cov['coverage']:.3f}, mean set size {cov['mean_set_size']:.2f}"
     )
-    for line in shift_lines(result):
+    for line in (*shift_lines(result), *gallery_lines(result)):
         console.print(line)
 
 
-def _flags_text(flags: Mapping[str, float]) -> str:
+def _flags_text(flags: Mapping[str, float], flag: str = "low_trust") -> str:
     def pct(v: float) -> str:
         return "–" if v != v else f"{v:.1%}"
 
     return (
-        f"{pct(flags['flag_rate'])} flagged low_trust; accuracy flagged "
+        f"{pct(flags['flag_rate'])} flagged {flag}; accuracy flagged "
         f"{pct(flags['accuracy_flagged'])}, unflagged {pct(flags['accuracy_unflagged'])}"
     )
 
@@ -300,6 +391,14 @@ def _shift_macro_f1(result: TrainingResult) -> float | None:
     return stages["shift"].metrics["macro_f1"] if "shift" in stages else None
 
 
+def _gallery_agreement(result: TrainingResult) -> dict[str, float] | None:
+    stages = result.evaluations[LIGHTGBM]
+    if "gallery" not in stages:
+        return None
+    m = stages["gallery"].metrics
+    return {f"gallery_{k}": m[k] for k in ("agreement_clear", "agreement_all")}
+
+
 def run_train(
     folder: Path,
     config_path: Path | None = None,
@@ -311,8 +410,14 @@ def run_train(
     label_weights: Mapping[str, float] | None = None,
     console: Console | None = None,
     tracking_uri: str | None = None,
+    gallery: Path | None = None,
+    gallery_features: Path | None = None,
 ) -> TrainOutcome:
-    """Train, grade, log and (optionally) register; see ``clusterpath train --help``."""
+    """Train, grade, log and (optionally) register; see ``clusterpath train --help``.
+
+    ``gallery`` is an extract of real clusters with expert labels: trained on beside
+    ``folder``'s labels and graded cluster by cluster, each by a refit without it.
+    """
     import mlflow
 
     from clusterpath.models import tracking
@@ -325,7 +430,18 @@ def run_train(
         config = config.with_label_weights(label_weights)
     reference, catalogue = load_reference(), load_catalogue()
     rules = load_rules(path_codes=reference.path_codes, indicator_ids=catalogue.ids)
+    feature_ids = catalogue.ids  # inputs; the excluded ones are never split on
+    try:
+        config.model_features(feature_ids)
+    except ValueError as exc:
+        raise ContractError([Problem(str(config_path), str(exc))]) from None
     data, counts, _features, fingerprint = prepare(folder, features_file, config)
+    expert = None
+    if gallery is not None:
+        expert, expert_counts = prepare_expert(Path(gallery), gallery_features, config)
+        counts = pd.concat(
+            [counts[counts["source"] != "expert"], expert_counts], ignore_index=True
+        )
     split = split_holdout(data, config)
     tracking.use_tracking(experiment, tracking_uri)
     provenance = {
@@ -333,6 +449,7 @@ def run_train(
         "extract_fingerprint": fingerprint,
         "git_commit": tracking.git_commit(),
         "extract_folder": str(folder),
+        "gallery_folder": "" if gallery is None else str(gallery),
     }
     tuned: dict[str, float] = {}
     with mlflow.start_run(run_name="train") as run:
@@ -345,12 +462,21 @@ def run_train(
                     mlflow.log_metrics({f"cv_{k}": v for k, v in metrics.items()})
 
             config, tuned = tune_lightgbm(
-                split.train, config, catalogue.ids, reference.path_codes, tune, on_trial
+                split.train, config, feature_ids, reference.path_codes, tune, on_trial
             )
             mlflow.log_params({f"tuned_{k}": v for k, v in tuned.items()})
-        result = train_and_evaluate(split, config, rules, catalogue.ids, reference.path_codes)
-        info, model = log_run(result, config, config_path, counts, provenance, tuned)
+        result = train_and_evaluate(
+            split, config, rules, feature_ids, reference.path_codes, expert
+        )
+        invariance = invariance_report(
+            split.train.X,
+            split.train.world,
+            catalogue.ids,
+            None if expert is None else expert.data.X,
+        )
+        info, model = log_run(result, config, config_path, counts, provenance, tuned, invariance)
         print_summary(console, result, counts)
+        console.print(invariance_line(invariance, config))
         warnings = generalisation_warnings(result, config)
         for warning in warnings:
             console.print(f"[yellow]warning[/yellow]: {warning}")
@@ -375,6 +501,7 @@ def run_train(
                 result.classes,
                 tags={"run_id": run.info.run_id, **provenance},
                 shift_score=_shift_macro_f1(result),
+                gallery_scores=_gallery_agreement(result),
             )
             mlflow.set_tags({"registered_version": promotion.version, "alias": promotion.alias})
             colour = "green" if promotion.alias == tracking.CHAMPION else "yellow"

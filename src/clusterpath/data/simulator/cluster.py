@@ -149,7 +149,18 @@ def cluster_columns(
         values = popm.observe(pop, rows, tr, year, rng, plan.world)
         links_per_row = config.links_per_firm_row or plan.world.links_per_firm
         years.append(
-            _link_year(pop, rows, values, partners, tr, np.array(mix), year, links_per_row, rng)
+            _link_year(
+                pop,
+                rows,
+                values,
+                partners,
+                tr,
+                np.array(mix),
+                year,
+                links_per_row,
+                rng,
+                plan.world.link_coverage,
+            )
         )
     return _columns(plan, pop, partners, years, div, first_firm_number, first_partner_number)
 
@@ -164,7 +175,18 @@ class _Year:
     links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # source, target, type, weight
 
 
-def _link_year(pop, rows, values, partners, tr, mix, year, links_per_row, rng) -> _Year:
+def _recorded_links(links, coverage: dict[str, float], rng) -> tuple:
+    """The links a source records: each type kept at its coverage (all where not given)."""
+    if not coverage:
+        return links
+    kept = np.array([coverage.get(t, 1.0) for t in LINK_TYPES])
+    keep = rng.random(len(links[2])) < kept[links[2]]
+    return tuple(part[keep] for part in links)
+
+
+def _link_year(
+    pop, rows, values, partners, tr, mix, year, links_per_row, rng, coverage=None
+) -> _Year:
     """Pick this year's outside partners, size the link budget, draw the links."""
     pool_size = len(partners["kind"])
     n_active = min(pool_size, max(1, round(tr["partners"] * len(rows))))
@@ -185,6 +207,7 @@ def _link_year(pop, rows, values, partners, tr, mix, year, links_per_row, rng) -
     links = cluster_links(
         e, partners, active, max(total - n_ext, 0), n_ext, mix, tr["homophily"], star, rng
     )
+    links = _recorded_links(links, coverage, rng)
     src, tgt = links[0], links[1]
     n = len(rows)
     linked = np.unique(np.concatenate([src[src >= n], tgt[tgt >= n]])) - n
@@ -220,11 +243,11 @@ def _columns(plan, pop, partners, years, div, first_firm, first_partner) -> Clus
                 "year": np.full(len(idx), year, np.int64),
                 "cluster_id": np.full(len(idx), cluster, dtype=object),
                 "entity_type": entity[source["kind"][idx]],
-                "industry_code": div.codes[source["div"][idx]],
+                "industry_code": div.codes[popm.recorded_division(source, idx, div, plan.world)],
                 "founded_year": np.minimum(source["founded"][idx], year).astype(np.int64),
                 **vals,
                 "ownership": owner[source["own"][idx]],
-                "hq_outside": source["hq_out"][idx].astype(bool),
+                "hq_outside": popm.recorded_hq_outside(source, idx, year, plan.world),
                 "listed": source["listed"][idx].astype(bool),
             }
             firm_parts.append(frame)

@@ -22,7 +22,6 @@ BODY_CODES = {
     "service_org": ("72", "74", "75"),
     "financial_org": ("67", "66"),
 }
-_RELATED_LEGACY = {"26", "29", "33", "34"}  # chemicals, plastics, metal products, machinery
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Divisions:
     legacy: np.ndarray  # two traditional divisions the local base grew from
     complement: np.ndarray  # divisions a convergence cluster recombines with
     body_codes: dict[int, np.ndarray]
+    neighbour: np.ndarray  # per code: the division a finer source may code its firms to
 
     def sample(self, n: int, tr: dict[str, float], rng: np.random.Generator) -> np.ndarray:
         core_p = np.full(len(self.core), (1 - tr["primary"]) / max(len(self.core) - 1, 1))
@@ -63,7 +63,7 @@ def make_divisions(domain: str, reference: Reference, rng: np.random.Generator) 
     trad_idx = np.array([k for k, i in enumerate(inds) if i.traditional])
     w = np.array(
         [
-            4.0 if codes[k] in core_codes else 2.0 if codes[k] in _RELATED_LEGACY else 1.0
+            4.0 if codes[k] in core_codes else 2.0 if inds[k].legacy_related else 1.0
             for k in trad_idx
         ]
     )
@@ -85,8 +85,32 @@ def make_divisions(domain: str, reference: Reference, rng: np.random.Generator) 
         for kind, cs in BODY_CODES.items()
     }
     return Divisions(
-        codes, np.array([i.traditional for i in inds]), core, legacy, np.array(comp), bodies
+        codes,
+        np.array([i.traditional for i in inds]),
+        core,
+        legacy,
+        np.array(comp),
+        bodies,
+        _neighbours(reference, rng),
     )
+
+
+def _neighbours(reference: Reference, rng: np.random.Generator) -> np.ndarray:
+    """For each division, one other division of the same GB/T section, traditional or not
+    alike (itself where there is none), drawn once per cluster."""
+    inds = reference.industries
+    spans = reference.section_spans
+
+    def section(code: str) -> str:
+        return next((s for s, lo, hi in spans if lo <= int(code) <= hi), "")
+
+    keys = [(section(i.code), i.traditional) for i in inds]
+    out = np.arange(len(inds))
+    for k, key in enumerate(keys):
+        others = [j for j, other in enumerate(keys) if other == key and j != k]
+        if others:
+            out[k] = others[rng.integers(len(others))]
+    return out
 
 
 def _decaying(n: int) -> np.ndarray:

@@ -106,6 +106,8 @@ def new_enterprises(
         "anchor": np.zeros(n),
         "alive": np.ones(n, bool),
         "report_u": rng.random(n),
+        "code_u": rng.random(n),
+        "group_u": rng.random(n),
     }
 
 
@@ -143,6 +145,8 @@ def new_bodies(kinds: np.ndarray, year: int, div: Divisions, rng: np.random.Gene
         "anchor": np.zeros(n),
         "alive": np.ones(n, bool),
         "report_u": rng.random(n),
+        "code_u": rng.random(n),
+        "group_u": rng.random(n),
     }
 
 
@@ -299,3 +303,26 @@ def new_partners(
     pop["hq_out"][:] = False
     pop["fitness"] = 1.0 / rng.permutation(np.arange(1, m + 1))  # Zipf popularity
     return pop
+
+
+def recorded_division(pop: Pop, rows: np.ndarray, div: Divisions, world) -> np.ndarray:
+    """The division a source records: with finer coding (``world.coding_spread``) some
+    enterprises are coded to a neighbouring division of the same kind (the same firms
+    every year)."""
+    d = pop["div"][rows]
+    if world is None or world.coding_spread <= 0:
+        return d
+    moved = (pop["kind"][rows] == ENT) & (pop["code_u"][rows] < world.coding_spread)
+    return np.where(moved, div.neighbour[d], d)
+
+
+def recorded_hq_outside(pop: Pop, rows: np.ndarray, year: int, world) -> np.ndarray:
+    """Headquarters outside as a source records them: besides branches and foreign firms,
+    a share of established local enterprises (``world.group_attribution``, thrice for
+    state-owned ones) that belong to a group seated elsewhere."""
+    hq = pop["hq_out"][rows].astype(bool)
+    if world is None or world.group_attribution <= 0:
+        return hq
+    established = (pop["kind"][rows] == ENT) & (year - pop["founded"][rows] >= 10)
+    share = world.group_attribution * np.where(pop["own"][rows] == STATE, 3.0, 1.0)
+    return hq | (established & (pop["group_u"][rows] < np.minimum(share, 1.0)))

@@ -100,6 +100,9 @@ def check_paths(reference: Reference) -> None:
         raise ValueError(f"simulator paths {PATH_ORDER} differ from paths.yaml")
     if set(DOMAIN_TILT) != set(reference.domain_codes):
         raise ValueError("simulator DOMAIN_TILT domains differ from domains.yaml")
+    declared = set(load_worlds().path_traits)
+    if declared and declared != set(PATH_ORDER):
+        raise ValueError(f"worlds.yaml path_traits names {sorted(declared)}, not the paths")
 
 
 def _to_z(scale: str, x: np.ndarray) -> np.ndarray:
@@ -132,14 +135,20 @@ def _draw_paths(domain: str, config: SimulationConfig, rng: np.random.Generator)
     return path, path, None, None, 0.0
 
 
-def world_centres(world: World) -> np.ndarray:
+def world_centres(world: World, defining: frozenset[str] | None = None) -> np.ndarray:
     """Trait centres (traits x paths, transformed scale) as the world moves them.
 
     Shifts and the R&D scale move every path alike, so what separates the paths stays
     relative; only the giant's revenue share is the world's own for giant-anchored clusters.
+    A trait outside ``defining`` (the traits worlds.yaml says define a path; all when None)
+    takes the mean of the paths' centres for every path: it varies, but not with the path.
     """
     names = list(TRAITS)
     centres = np.array([_CENTRES[n] for n in names])
+    if defining is not None:
+        for k, name in enumerate(names):
+            if name not in defining:
+                centres[k] = centres[k].mean()
     for trait, shift in world.trait_shifts.items():
         centres[names.index(trait)] += shift
     centres[names.index("rd_level")] += np.log(world.rd_scale)
@@ -153,14 +162,15 @@ def world_centres(world: World) -> np.ndarray:
 def plan_cluster(index: int, identity: ClusterIdentity, config: SimulationConfig) -> ClusterPlan:
     """Draw a cluster's world, path schedule and yearly traits from its own seeded generators."""
     rng = np.random.default_rng([config.seed, index, 0])
+    catalogue = load_worlds()
     world = draw_world(
-        config.world, load_worlds(), set(TRAITS), np.random.default_rng([config.seed, index, 2])
+        config.world, catalogue, set(TRAITS), np.random.default_rng([config.seed, index, 2])
     )
     src, dst, switch, secondary, w = _draw_paths(identity.domain, config, rng)
     i_src, i_dst = PATH_ORDER.index(src), PATH_ORDER.index(dst)
     years = tuple(config.year_range)
     names = list(TRAITS)
-    centres = world_centres(world)  # traits x paths
+    centres = world_centres(world, catalogue.defining_traits or None)  # traits x paths
     sd = np.array([TRAITS[n][2] for n in names])
     eps = rng.normal(0, sd * config.trait_noise)
     mix_noise = rng.lognormal(0, 0.25 * config.trait_noise, size=len(LINK_TYPES))

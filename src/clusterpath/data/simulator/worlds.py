@@ -6,6 +6,11 @@ giant is, how research-intensive the region is, and shifts of latent traits shar
 path. Each cluster draws one concrete ``World`` inside its world's ranges, so a model trained
 on many worlds cannot lean on one source's calibration, and a model can be graded on a world
 it never saw.
+
+Beyond levels, every cluster also draws how its source *defines* what it records (industry
+coding granularity, whom it counts as headquartered outside, which links it records) and
+shifts of the traits the paper does not use to tell paths apart; ``path_traits`` declares the
+traits that do, each with its passage.
 """
 
 from __future__ import annotations
@@ -83,11 +88,45 @@ class WorldSpec(BaseModel):
         return self
 
 
+class PathTraits(BaseModel):
+    """The traits that define one path, and the passage of the paper they rest on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    passage: str
+    quote: str
+    traits: tuple[str, ...]
+
+
+class Definitions(BaseModel):
+    """Ranges of how a source defines its records, drawn per cluster in every world."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    coding_spread: _Range = _Range(low=0.0, high=0.0)
+    group_attribution: _Range = _Range(low=0.0, high=0.0)
+    link_coverage: dict[str, _Range] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Definitions:
+        ranges = [self.coding_spread, self.group_attribution, *self.link_coverage.values()]
+        if not all(0 <= r.low <= r.high <= 1 for r in ranges):
+            raise ValueError("definitions: every range is a share in [0, 1]")
+        return self
+
+
 class WorldCatalogue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str
     worlds: dict[str, WorldSpec]
+    path_traits: dict[str, PathTraits] = Field(default_factory=dict)
+    definitions: Definitions = Definitions()
+    free_shifts: dict[str, _Range] = Field(default_factory=dict)
+
+    @property
+    def defining_traits(self) -> frozenset[str]:
+        return frozenset(t for p in self.path_traits.values() for t in p.traits)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -108,6 +147,9 @@ class World:
     rd_scale: float
     frontier_share: float
     trait_shifts: dict[str, float] = field(default_factory=dict)
+    coding_spread: float = 0.0
+    group_attribution: float = 0.0
+    link_coverage: dict[str, float] = field(default_factory=dict)  # link type -> share kept
 
 
 def default_worlds_path() -> Path:
@@ -134,7 +176,8 @@ def draw_world(
     check_world_name(choice, catalogue)
     name = catalogue.names[rng.integers(len(catalogue.names))] if choice == RANDOM else choice
     spec = catalogue.worlds[name]
-    unknown = set(spec.trait_shifts) - trait_names
+    named = set(spec.trait_shifts) | set(catalogue.free_shifts) | catalogue.defining_traits
+    unknown = named - trait_names
     if unknown:
         raise ValueError(f"world {name}: unknown traits {sorted(unknown)}")
 
@@ -145,4 +188,15 @@ def draw_world(
 
     values = {f: draw(f, getattr(spec, f)) for f in DRAWN_FIELDS}
     shifts = {t: draw(t, r) for t, r in sorted(spec.trait_shifts.items())}
-    return World(name, max_enterprises=spec.max_enterprises, trait_shifts=shifts, **values)
+    for trait, r in sorted(catalogue.free_shifts.items()):
+        shifts[trait] = shifts.get(trait, 0.0) + draw(trait, r)
+    d = catalogue.definitions
+    return World(
+        name,
+        max_enterprises=spec.max_enterprises,
+        trait_shifts=shifts,
+        coding_spread=draw("coding_spread", d.coding_spread),
+        group_attribution=draw("group_attribution", d.group_attribution),
+        link_coverage={t: draw(t, r) for t, r in sorted(d.link_coverage.items())},
+        **values,
+    )
