@@ -228,6 +228,9 @@ def test_expert_clusters_are_trained_on_and_graded_by_every_model(trained_with_e
     table = result.gallery[LIGHTGBM]
     assert sorted(table["cluster_id"].unique()) == experts and len(table) == 6 * 5
     assert set(result.split.train.groups).isdisjoint(experts)  # graded, never held out
+    sets = zip(table["documented"], table["prediction_set"], strict=True)
+    in_own_set = [documented in members.split("|") for documented, members in sets]
+    assert in_own_set == table["in_set"].tolist()
     for column in ("gallery_agreement_clear", "gallery_agreement_all", "gallery_in_set"):
         assert result.comparison[column].between(0, 1).all()
     # the synthetic paths are well separated: refits without a cluster still read it

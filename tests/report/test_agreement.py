@@ -87,3 +87,20 @@ def test_markdown_shows_shares_and_marks():
     assert "| in set | 4/5 (80%) | — |" in summary
     rows = rows_markdown(result, {"A": "Alpha"})
     assert "| A Alpha | 2023 | upgrade / giant_anchored | mixed | giant_anchored ~ |" in rows
+
+
+def test_left_out_answers_stand_in_for_the_champions_scores():
+    """A training run's gallery.csv (predicted, prediction_set) gives the same table as scores
+    holding the same answers."""
+    from clusterpath.pipelines.gallery_agreement import left_out_predictions
+
+    loco = PREDICTIONS.rename(columns={"path": "predicted"}).assign(
+        documented=LABELS["path"], p_upgrade=0.5
+    )
+    loco["year"] = loco["year"].astype(str)
+    predictions = left_out_predictions(loco)
+    assert list(predictions.columns) == ["cluster_id", "year", "path", "prediction_set"]
+    assert predictions["year"].tolist() == [2022, 2023, 2022, 2022, 2022]
+    from_loco = agreement(LABELS, predictions, CODES, RULES).summary
+    from_scores = agreement(LABELS, PREDICTIONS, CODES, RULES).summary
+    pd.testing.assert_frame_equal(from_loco, from_scores)

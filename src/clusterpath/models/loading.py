@@ -88,3 +88,18 @@ def check_catalogue(model: PathModel, catalogue_ids: tuple[str, ...], version: s
             )
         ]
     )
+
+
+def run_artifact_frame(uri: str, artifact: str):
+    """A CSV artifact of the training run behind a registered model URI, or None when the run
+    did not log it (e.g. the gallery's leave-one-out answers of a run without the gallery)."""
+    import pandas as pd
+
+    _, _, run_id = _registry_facts(uri)
+    if not run_id:
+        return None
+    try:
+        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact)
+    except (MlflowException, OSError):
+        return None
+    return pd.read_csv(path, dtype={"cluster_id": str}, keep_default_na=False)

@@ -470,5 +470,7 @@ def grade_expert(
         if name == LIGHTGBM:
             flagged = low_trust | (member.sum(axis=1) >= 3)
         in_set = member[np.arange(len(truth)), truth]
-        tables[name] = gallery_table(expert, proba, classes, in_set, flagged)
+        table = gallery_table(expert, proba, classes, in_set, flagged)
+        table["prediction_set"] = ["|".join(np.asarray(classes)[row]) for row in member]
+        tables[name] = table
     return tables

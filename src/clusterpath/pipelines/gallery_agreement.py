@@ -1,8 +1,13 @@
-"""Job: the gallery's agreement table, as markdown, from the champion's gallery scores.
+"""Job: the gallery's agreement table, as markdown, for the champion.
 
-Wiring only: read the readings (the gallery's labels), the champion's scores and the gallery
+Wiring only: read the readings (the gallery's labels), the champion's answers and the gallery
 indicators; run the paper's rule baseline on the same indicators; print the table
 ``report.agreement`` computes. ``python -m clusterpath.pipelines.gallery_agreement``.
+
+A champion trained with the gallery's readings has seen every gallery cluster, so its scores
+of the gallery are no grade: its training run's leave-one-cluster-out answers
+(``evaluation/gallery.csv``, each cluster predicted by a refit without it) are used instead,
+and its scores only when the run logged none.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import pandas as pd
 from clusterpath.data.reference import load_reference
 from clusterpath.models.baselines import RuleClassifier
 from clusterpath.models.config import load_rules
+from clusterpath.models.loading import run_artifact_frame
+from clusterpath.models.tracking import use_tracking_uri
 from clusterpath.report.agreement import (
     KEY,
     Agreement,
@@ -31,12 +38,23 @@ def rule_predictions(features: pd.DataFrame, path_codes: tuple[str, ...]) -> pd.
     return features[KEY].assign(path=model.predict(features))
 
 
-def gallery_agreement(extract: Path, scores: Path, features: Path) -> tuple[Agreement, dict]:
+def left_out_predictions(loco: pd.DataFrame) -> pd.DataFrame:
+    """The training run's leave-one-cluster-out answers as predictions (path, set)."""
+    frame = loco.rename(columns={"predicted": "path"})
+    return frame[[*KEY, "path", "prediction_set"]].astype({"cluster_id": str, "year": int})
+
+
+def gallery_agreement(
+    extract: Path, scores: Path, features: Path, loco: pd.DataFrame | None = None
+) -> tuple[Agreement, dict]:
     codes = load_reference().path_codes
     labels = pd.read_csv(extract / "labels.csv", dtype={"cluster_id": str}, keep_default_na=False)
     names = pd.read_csv(extract / "clusters.csv", dtype={"cluster_id": str})
-    scored = pd.read_parquet(scores / "scores.parquet")
-    scored = scored.astype({"cluster_id": str, "year": int})
+    if loco is not None and "prediction_set" in loco:
+        scored = left_out_predictions(loco)
+    else:
+        scored = pd.read_parquet(scores / "scores.parquet")
+        scored = scored.astype({"cluster_id": str, "year": int})
     table = pd.read_parquet(features).astype({"cluster_id": str, "year": int})
     rules = rule_predictions(table, codes)
     result = agreement(labels, scored, codes, rules)
@@ -51,8 +69,13 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - a command
     parser.add_argument(
         "--features", type=Path, default=Path("data/demo/gallery/features.parquet")
     )
+    parser.add_argument("--model", default="models:/clusterpath@champion")
     args = parser.parse_args(argv)
-    result, names = gallery_agreement(args.extract, args.scores, args.features)
+    use_tracking_uri()
+    loco = run_artifact_frame(args.model, "evaluation/gallery.csv")
+    result, names = gallery_agreement(args.extract, args.scores, args.features, loco)
+    source = "each cluster left out of the fit" if loco is not None else "the champion's scores"
+    print(f"<!-- recommendations: {source} -->")
     print(summary_markdown(result, "champion", "rules"))
     print()
     print(rows_markdown(result, names))
