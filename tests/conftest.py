@@ -39,7 +39,7 @@ def spark():
     # Test extracts are tiny: planning, not data, is the cost, and adaptive re-planning of
     # every stage doubled it here.
     small = {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "2"}
-    guarded = start_session("local[2]", small, app_name="clusterpath-tests")
+    guarded = start_session("local[2]", small, app_name="clusterpath-tests", small_input=True)
     guarded.spark.sparkContext.setLogLevel("ERROR")
     yield guarded.spark
     guarded.stop()
