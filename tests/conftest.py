@@ -55,3 +55,20 @@ def simulated_parquet(tmp_path_factory) -> Path:
         SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3, world="reference"), folder
     )
     return folder
+
+
+@pytest.fixture
+def planned(spark, monkeypatch) -> dict[str, str]:
+    """Each SQL query the job issues, with its physical plan, as Spark plans it then."""
+    from pyspark.sql import SparkSession
+
+    plans: dict[str, str] = {}
+    issue = SparkSession.sql
+
+    def planning(self, query, *args, **kwargs):
+        frame = issue(self, query, *args, **kwargs)
+        plans[query] = frame._jdf.queryExecution().executedPlan().toString()
+        return frame
+
+    monkeypatch.setattr(SparkSession, "sql", planning)
+    return plans
