@@ -39,7 +39,7 @@ def spark():
     # Test extracts are tiny: planning, not data, is the cost, and adaptive re-planning of
     # every stage doubled it here.
     small = {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "2"}
-    guarded = start_session("local[2]", small, app_name="clusterpath-tests")
+    guarded = start_session("local[2]", small, app_name="clusterpath-tests", small_input=True)
     guarded.spark.sparkContext.setLogLevel("ERROR")
     yield guarded.spark
     guarded.stop()
@@ -55,3 +55,20 @@ def simulated_parquet(tmp_path_factory) -> Path:
         SimulationConfig(n_clusters=8, years=(2021, 2022), seed=3, world="reference"), folder
     )
     return folder
+
+
+@pytest.fixture
+def planned(spark, monkeypatch) -> dict[str, str]:
+    """Each SQL query the job issues, with its physical plan, as Spark plans it then."""
+    from pyspark.sql import SparkSession
+
+    plans: dict[str, str] = {}
+    issue = SparkSession.sql
+
+    def planning(self, query, *args, **kwargs):
+        frame = issue(self, query, *args, **kwargs)
+        plans[query] = frame._jdf.queryExecution().executedPlan().toString()
+        return frame
+
+    monkeypatch.setattr(SparkSession, "sql", planning)
+    return plans

@@ -15,6 +15,7 @@ import pytest
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.pipelines.features import build_features
 from tests.conftest import TINY
+from tests.features.test_spark_plans import row_by_row
 
 pytestmark = pytest.mark.spark
 
@@ -34,10 +35,12 @@ def assert_same_indicators(left: pd.DataFrame, right: pd.DataFrame) -> None:
     assert left[rest].astype(str).equals(right[rest].astype(str))  # reasons, provenance
 
 
-def test_spark_matches_duckdb_on_tiny_extract(spark) -> None:
+def test_spark_matches_duckdb_on_tiny_extract(planned) -> None:
     local, distributed = _both(TINY)
     assert len(local) == 4
     assert_same_indicators(local, distributed)
+    assert len(planned) > 20  # the checks, the stages, the final query
+    assert row_by_row(planned) == []  # every query joins on keys
 
 
 def test_spark_matches_duckdb_on_simulated_parquet_extract(spark, simulated_parquet) -> None:

@@ -7,10 +7,13 @@ import pytest
 from clusterpath.spark.session import (
     CONF_ENV,
     JAVA_OPTIONS,
+    QUICK_COMPILER,
     first_line,
+    local_bytes,
     machine_memory_mib,
     parse_conf,
     session_conf,
+    sized_conf,
 )
 
 
@@ -49,3 +52,21 @@ def test_a_python_task_error_is_reported_by_its_last_line():
         first_line(RuntimeError(text)) == "AttributeError: 'list' object has no attribute 'rows'"
     )
     assert first_line(RuntimeError("\n  job aborted\nmore")) == "job aborted"
+
+
+def test_shuffles_follow_the_input_size():
+    small, large = sized_conf(40_000, cores=2), sized_conf(70 * 2**20, cores=2)
+    assert small == {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "1"}
+    assert large == {"spark.sql.adaptive.enabled": "true", "spark.sql.shuffle.partitions": "3"}
+    assert sized_conf(10 * 2**30, cores=2)["spark.sql.shuffle.partitions"] == "8"  # 4 a core
+
+
+def test_quick_compiler_only_for_small_local_inputs(monkeypatch, tmp_path):
+    monkeypatch.delenv(CONF_ENV, raising=False)
+    (tmp_path / "firms.csv").write_bytes(b"x" * 1000)
+    assert local_bytes(str(tmp_path)) == 1000
+    assert local_bytes("hdfs://namenode/extract") is None
+    java = "spark.driver.extraJavaOptions"
+    assert QUICK_COMPILER in session_conf("local[2]", small_input=True)[java]
+    assert QUICK_COMPILER not in session_conf("local[2]")[java]
+    assert QUICK_COMPILER not in session_conf("spark://h:7077", small_input=True)[java]

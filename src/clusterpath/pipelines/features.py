@@ -35,7 +35,7 @@ from clusterpath.features.compute import (
 )
 from clusterpath.features.engines import DuckDBEngine, SqlEngine
 from clusterpath.spark.engine import SparkEngine
-from clusterpath.spark.session import SparkOptions
+from clusterpath.spark.session import SparkOptions, local_bytes
 from clusterpath.storage import write_csv, write_parquet
 
 Engine = Literal["duckdb", "spark"]
@@ -59,7 +59,7 @@ def build_features(
     (``clusterpath.spark``); only the indicator table comes back.
     """
     if engine == "spark":
-        session = (spark or SparkOptions()).start()
+        session = (spark or SparkOptions()).start(local_bytes(str(folder)))
         try:
             with session.guard():
                 return spark_features(session.spark, str(folder), console).features

@@ -30,7 +30,12 @@ CONF_ENV = "CLUSTERPATH_SPARK_CONF"  # key=value pairs separated by blanks
 EXIT_SPARK_FAILED = 1
 GRACE_SECONDS = 5.0  # time the main thread gets to report a dead JVM itself
 JAVA_OPTIONS = "-XX:+ExitOnOutOfMemoryError"
-ADAPTIVE_FROM_BYTES = 16 * 2**20  # below this, re-planning costs more than it saves
+# For a small input in local mode, the JVM compiles with its quick compiler only: on the
+# 4-row fixture that halved the CPU time (65 s to 36 s), but it made 1.4M firm-rows take
+# 372 s instead of 201 s, so it is for inputs known to be small.
+QUICK_COMPILER = "-XX:TieredStopAtLevel=1"
+SMALL_INPUT_BYTES = 16 * 2**20
+ADAPTIVE_FROM_BYTES = SMALL_INPUT_BYTES  # below this, re-planning costs more than it saves
 BYTES_PER_PARTITION = 32 * 2**20
 FIXED = {
     "spark.sql.session.timeZone": "UTC",
@@ -55,8 +60,10 @@ class SparkOptions:
     def from_command_line(cls, master: str, pairs: Sequence[str]) -> SparkOptions:
         return cls(master, tuple(parse_conf(pairs, "--spark-conf").items()))
 
-    def start(self) -> GuardedSession:
-        return start_session(self.master, dict(self.conf))
+    def start(self, input_bytes: int | None = None) -> GuardedSession:
+        """A session for an input of this size, if known (``local_bytes``)."""
+        small = input_bytes is not None and input_bytes < SMALL_INPUT_BYTES
+        return start_session(self.master, dict(self.conf), small_input=small)
 
 
 class SparkFailure(RuntimeError):
@@ -86,18 +93,21 @@ def machine_memory_mib() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
 
 
-def default_conf(master: str) -> dict[str, str]:
+def default_conf(master: str, small_input: bool = False) -> dict[str, str]:
     """Settings a new user should not have to know: a heap sized for this machine (a quarter
     of its memory, as the embedded engine's cap; in local mode the executors live in the
-    driver's JVM), shuffles sized for the cores, and quiet logs."""
+    driver's JVM), the quick compiler for a small input in local mode, broadcasts up to
+    1/32 of the heap in local mode, and quiet logs. Shuffles are sized for the input once
+    its files are found (``fit_to_input``)."""
     quarter = max(1024, machine_memory_mib() // 4)
     local = master.startswith("local")
-    # (-XX:TieredStopAtLevel=1, the quick compiler only, saved seconds on the 4-row fixture
-    # but made 1.4M firm-rows take 372 s instead of 201 s: left out)
+    driver_java = JAVA_OPTIONS
+    if local and small_input:
+        driver_java += f" {QUICK_COMPILER}"
     conf = {
         **FIXED,
         "spark.driver.memory": f"{quarter}m",
-        "spark.driver.extraJavaOptions": JAVA_OPTIONS,
+        "spark.driver.extraJavaOptions": driver_java,
         "spark.executor.extraJavaOptions": JAVA_OPTIONS,
     }
     if local:
@@ -107,6 +117,17 @@ def default_conf(master: str) -> dict[str, str]:
     else:
         conf["spark.executor.memory"] = f"{quarter}m"
     return conf
+
+
+def local_bytes(location: str) -> int | None:
+    """The size of the files under a location on this machine; None elsewhere."""
+    if "://" in location and not location.startswith("file://"):
+        return None
+    root = Path(location.removeprefix("file://"))
+    if not root.exists():
+        return None
+    files = [root] if root.is_file() else [f for f in root.rglob("*") if f.is_file()]
+    return sum(f.stat().st_size for f in files)
 
 
 def sized_conf(input_bytes: int, cores: int) -> dict[str, str]:
@@ -141,11 +162,13 @@ def parse_conf(pairs: Sequence[str], source: str) -> dict[str, str]:
     return conf
 
 
-def session_conf(master: str, overrides: Mapping[str, str] = ()) -> dict[str, str]:
+def session_conf(
+    master: str, overrides: Mapping[str, str] = (), small_input: bool = False
+) -> dict[str, str]:
     """Defaults, then ``CLUSTERPATH_SPARK_CONF``, then the command line's ``--spark-conf``.
 
     Java options are added to, not replaced, so the out-of-memory exit always holds."""
-    conf = default_conf(master)
+    conf = default_conf(master, small_input)
     layers = [parse_conf(os.environ.get(CONF_ENV, "").split(), CONF_ENV), dict(overrides)]
     for layer in layers:
         for key, value in layer.items():
@@ -328,6 +351,7 @@ def start_session(
     master: str = "local[2]",
     conf: Mapping[str, str] = (),
     app_name: str = "clusterpath",
+    small_input: bool = False,
 ) -> GuardedSession:
     """A new SparkSession in a JVM started here (so its output and its death are ours), or
     the active session if this process has one already (tests share one)."""
@@ -341,7 +365,7 @@ def start_session(
     if active is not None:
         return GuardedSession(active, None, None, owned=False)
     check_master_reachable(master)
-    settings = session_conf(master, conf)
+    settings = session_conf(master, conf, small_input)
     spark_conf = SparkConf().setMaster(master).setAppName(app_name).setAll(settings.items())
     log, popen = _log_target()
     try:
