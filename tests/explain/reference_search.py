@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.counterfactual import Change, ProbaFn, SearchSpace, WhatIf
+from clusterpath.explain.counterfactual import Change, ProbaFn, WhatIf
+from clusterpath.models.search_space import SearchSpace
 
 
 def _evaluate(

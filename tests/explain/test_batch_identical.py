@@ -9,6 +9,8 @@ training data (low trust, with their reasons), a tempered model and chunks of 7 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,8 +70,12 @@ def test_faster_steps_give_identical_outputs(case, monkeypatch):
 
     monkeypatch.setattr(batch, "LongForm", previous_batch.LongForm)
     monkeypatch.setattr(batch, "drivers_text", previous_batch.drivers_text)
-    monkeypatch.setattr(batch, "_drivers_of_chunks", _previous_drivers)
-    monkeypatch.setattr(trust, "_unusual_profile", previous_batch.unusual_profile)
+    monkeypatch.setattr(batch, "_drivers_of_chunks", functools.partial(_previous_drivers, model))
+    monkeypatch.setattr(
+        trust,
+        "_unusual_profile",
+        lambda X, support, _d: previous_batch.unusual_profile(X, support),
+    )
     previous = score_table(rows, model, vocab, config, what_if=False)
 
     # Probabilities now come from the contributions' sums, not a second pass over the trees:
@@ -81,7 +87,7 @@ def test_faster_steps_give_identical_outputs(case, monkeypatch):
     assert current.records == previous.records
 
 
-def _previous_drivers(chunks, model, X, vocab, config, long):
+def _previous_drivers(model, chunks, _classes, X, vocab, config, long):
     """The previous steps: probabilities from the estimator, then contributions and drivers,
     and the long table built at the end from the paths of the scores table (the chunks are
     read and dropped)."""

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusterpath.explain.counterfactual import search_space, what_would_change
+from clusterpath.explain.counterfactual import what_would_change
 from clusterpath.explain.settings import load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.uncertainty import uncertainty
@@ -21,7 +21,7 @@ def searched(small_model):
     catalogue = load_catalogue()
     actionable = [i.id for i in catalogue.indicators if i.actionable]
     model = path_model_of(pipeline, classes, ids, features)
-    space = search_space(model, actionable, [], config)
+    space = model.what_if_space(actionable, [], config.trust)
     X = features[list(ids)].head(30).reset_index(drop=True).astype(float)
     proba = model.probabilities
 
@@ -87,7 +87,7 @@ def test_missing_indicators_are_never_moved(small_model):
     config = load_scoring_config()
     actionable = [i.id for i in load_catalogue().indicators if i.actionable]
     model = path_model_of(pipeline, classes, ids, features)
-    space = search_space(model, actionable, [], config)
+    space = model.what_if_space(actionable, [], config.trust)
     X = features[list(ids)].head(10).reset_index(drop=True).astype(float)
     X[actionable] = np.nan
     proba = model.probabilities
@@ -103,7 +103,7 @@ def test_batched_search_matches_the_reference_search(small_model):
     config = load_scoring_config()
     actionable = [i.id for i in load_catalogue().indicators if i.actionable]
     model = path_model_of(pipeline, classes, ids, features)
-    space = search_space(model, actionable, [], config)
+    space = model.what_if_space(actionable, [], config.trust)
     X = features[list(ids)].reset_index(drop=True).astype(float)
     proba = model.probabilities
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusterpath.explain.counterfactual import WhatIf, search_space, what_would_change
+from clusterpath.explain.counterfactual import WhatIf, what_would_change
 from clusterpath.explain.drivers import LongForm, drivers_text, path_shap, ranked_drivers
 from clusterpath.explain.records import (
     RowParts,
@@ -28,7 +28,7 @@ from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import INSUFFICIENT, LOW_TRUST, too_few_enterprises, trust_flags
 from clusterpath.models.conformal import SET_SEPARATOR
 from clusterpath.models.contributions import Contributions
-from clusterpath.models.path_model import PathModel
+from clusterpath.models.path_model import ChunkReading, PathModel, Reading
 from clusterpath.models.uncertainty import uncertainty
 
 KEYS = ["cluster_id", "year"]
@@ -54,9 +54,9 @@ def confidence(pred: pd.DataFrame, flags: pd.DataFrame, config: ScoringConfig) -
     return out
 
 
-def _predictions(model: PathModel, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
+def _predictions(reading: Reading, proba: np.ndarray, flags: pd.DataFrame) -> pd.DataFrame:
     """Path, probabilities, set and runner-up; blank for rows given no recommendation."""
-    pred = uncertainty(model.prediction_sets(proba)).drop(columns=["margin", "entropy"])
+    pred = uncertainty(reading.sets(proba)).drop(columns=["margin", "entropy"])
     sizes = {s: s.count(SET_SEPARATOR) + 1 for s in pred["prediction_set"].unique()}
     pred["set_size"] = pred["prediction_set"].map(sizes).astype("int64")
     none = (flags["flag"] == INSUFFICIENT).to_numpy()
@@ -67,7 +67,7 @@ def _predictions(model: PathModel, proba: np.ndarray, flags: pd.DataFrame) -> pd
 
 
 def _what_ifs(
-    model: PathModel,
+    reading: Reading,
     X: pd.DataFrame,
     targets: list[str],
     vocab: Vocabulary,
@@ -78,9 +78,9 @@ def _what_ifs(
     implementation of ``what_would_change``, for the benchmark's side-by-side run)."""
     actionable = [i.id for i in vocab.catalogue.indicators if i.actionable]
     integer = [i.id for i in vocab.catalogue.indicators if i.display == "integer"]
-    space = search_space(model, actionable, integer, config)
-    frame = X.reindex(columns=list(model.feature_ids))
-    return search(model.probabilities, frame, targets, model.classes, space, config)
+    space = reading.what_if_space(actionable, integer, config.trust)
+    frame = X.reindex(columns=list(reading.feature_ids))
+    return search(reading.predict, frame, targets, reading.classes, space, config)
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class Answers:
     ok: np.ndarray
     base: np.ndarray | None
     drivers: Drivers | None
+    reading: Reading
     long: pd.DataFrame | None = None
 
 
@@ -118,28 +119,27 @@ def answer_rows(
     rows' cluster-year ``keys`` the long SHAP table is written as each chunk is explained."""
     ok = np.flatnonzero(~too_few_enterprises(X, config))
     base = explained = long = None
-    if explain:
-        if keys is not None:
-            long = LongForm(keys.iloc[ok], model.classes, model.feature_ids, list(ROLES))
-        proba = np.zeros((len(X), len(model.classes)))  # rows left out are blanked
-        with model.contributions_ahead(
-            X.iloc[ok], config.explain_chunk_rows, config.workers()
-        ) as chunks:
-            flags = _trust(X, model, config)  # while the booster explains the first chunks
+    rows, workers = config.explain_chunk_rows, config.workers()
+    with model.read(X, ok if explain else None, rows, workers) as reading:
+        flags = _trust(X, reading, config)  # while the booster explains the first chunks
+        proba = reading.probabilities
+        if explain:
+            if keys is not None:
+                long = LongForm(keys.iloc[ok], reading.classes, reading.feature_ids, list(ROLES))
+            proba = np.zeros((len(X), len(reading.classes)))  # rows left out are blanked
             explained, proba[ok], base = _drivers_of_chunks(
-                chunks, model, X.iloc[ok], vocab, config, long
+                reading.chunks, reading.classes, X.iloc[ok], vocab, config, long
             )
-    else:
-        flags = _trust(X, model, config)
-        proba = model.probabilities(X)
-    pred = _predictions(model, proba, flags)
+    pred = _predictions(reading, proba, flags)
     level = confidence(pred, flags, config)
     table = None if long is None else long.frame()
-    return Answers(pred, flags, level, ok, base, explained, table)
+    return Answers(pred, flags, level, ok, base, explained, reading, table)
 
 
-def _trust(X: pd.DataFrame, model: PathModel, config: ScoringConfig) -> pd.DataFrame:
-    return trust_flags(X, model.ranges, model.feature_ids, config, model.support)
+def _trust(X: pd.DataFrame, reading: Reading, config: ScoringConfig) -> pd.DataFrame:
+    return trust_flags(
+        X, reading.ranges, reading.feature_ids, config, reading.support, reading.distances
+    )
 
 
 def score_table(
@@ -154,16 +154,16 @@ def score_table(
     features = features.sort_values(KEYS, kind="stable").reset_index(drop=True)
     X = features.reindex(columns=list(model.feature_ids)).astype("float64")
     answers = answer_rows(X, model, vocab, config, keys=features[KEYS])
-    pred, ok, explained = answers.pred, answers.ok, answers.drivers
+    pred, ok, explained, reading = answers.pred, answers.ok, answers.drivers, answers.reading
     step("predict")
     step("shap")
     X_ok = X.iloc[ok]
-    position = {c: i for i, c in enumerate(model.classes)}
+    position = {c: i for i, c in enumerate(reading.classes)}
     rec = pred["path"].iloc[ok].map(position).to_numpy(int)
     base_rec = answers.base[np.arange(len(rec)), rec]
     targets = list(pred["runner_up"].iloc[ok])
     searched = what_if and len(ok) > 0  # no row to search when all are insufficient_data
-    what_ifs = _what_ifs(model, X_ok, targets, vocab, config) if searched else [None] * len(ok)
+    what_ifs = _what_ifs(reading, X_ok, targets, vocab, config) if searched else [None] * len(ok)
     step("what-if")
     with _collector_paused():
         scores = _scores_frame(features, _named(pred, vocab), answers, explained.text)
@@ -173,7 +173,7 @@ def score_table(
             what_ifs=spread(what_ifs, ok, len(scores), lambda: None),
             shap_base=spread(json_numbers(base_rec), ok, len(scores), lambda: None),
         )
-        records = explanation_records(vocab, scores, model.classes, parts)
+        records = explanation_records(vocab, scores, reading.classes, parts)
     step("explain")
     return ScoredBatch(scores, answers.long, records)
 
@@ -196,8 +196,8 @@ def _drivers(contrib: Contributions, rec: np.ndarray, X, vocab, config) -> Drive
 
 
 def _drivers_of_chunks(
-    chunks: Iterator[Contributions],
-    model: PathModel,
+    chunks: Iterator[ChunkReading],
+    classes: tuple[str, ...],
     X: pd.DataFrame,
     vocab: Vocabulary,
     config,
@@ -207,13 +207,14 @@ def _drivers_of_chunks(
     row of ``X``, one chunk of its contributions at a time, as the booster finishes them
     (each chunk's rows of ``long`` too); the booster meanwhile explains the next chunks."""
     text, pro, con = [], [], []
-    proba = np.empty((len(X), len(model.classes)))
-    base = np.empty((len(X), len(model.classes)))
+    proba = np.empty((len(X), len(classes)))
+    base = np.empty((len(X), len(classes)))
     with _collector_paused():
-        for part in chunks:
+        for chunk_reading in chunks:
+            part = chunk_reading.contributions
             at = slice(len(text), len(text) + len(part.values))
             rows = X.iloc[at]
-            proba[at], base[at] = model.probabilities_of(part, rows), part.base
+            proba[at], base[at] = chunk_reading.probabilities, part.base
             ranked = np.argsort(-proba[at], axis=1, kind="stable")  # as ``uncertainty`` ranks
             chunk = _drivers(part, ranked[:, 0], rows, vocab, config)
             if long is not None:

@@ -22,16 +22,15 @@ The answer chosen for each row is then checked through the served estimator's
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from clusterpath.explain.settings import ScoringConfig
-from clusterpath.explain.trust import training_band
-from clusterpath.models.forest import Forest, Pieces, pieces_of
-from clusterpath.models.path_model import PathModel
+from clusterpath.models.forest import Forest
+from clusterpath.models.search_space import SearchSpace
 
 ProbaFn = Callable[[pd.DataFrame], np.ndarray]
 
@@ -51,51 +50,6 @@ class WhatIf:
     changes: tuple[Change, ...]
     distance: float
     target_probability: float
-
-
-@dataclass(frozen=True)
-class SearchSpace:
-    """Per actionable indicator: candidate values (sorted) and its training spread; the
-    model's trees, and the temperature its probabilities are tempered by."""
-
-    candidates: dict[str, np.ndarray]
-    spread: dict[str, float]
-    integer: frozenset[str]
-    forest: Forest
-    pieces: dict[str, Pieces]
-    temperature: float = 1.0
-
-
-def _spread(entry: Mapping[str, float]) -> float:
-    for lo, hi in (("q05", "q95"), ("min", "max")):
-        if lo in entry and hi in entry and entry[hi] > entry[lo]:
-            return float(entry[hi] - entry[lo])
-    return 1.0
-
-
-def search_space(
-    model: PathModel, actionable: Sequence[str], integer: Sequence[str], config: ScoringConfig
-) -> SearchSpace:
-    """Both sides of every threshold of each actionable indicator, within the training band."""
-    ranges = model.ranges
-    thresholds = model.split_thresholds(actionable)
-    candidates: dict[str, np.ndarray] = {}
-    for fid in actionable:
-        band = training_band(ranges.get(fid, {}), config)
-        t = thresholds[fid]
-        if band is None or not len(t):
-            continue
-        above = t + np.maximum(np.abs(t) * 1e-9, 1e-12)
-        values = np.concatenate([t, above])
-        if fid in integer:
-            values = np.concatenate([np.floor(t), np.floor(t) + 1.0])
-        values = np.unique(values[(values >= max(band[0], 0.0)) & (values <= band[1])])
-        if len(values):
-            candidates[fid] = values
-    spread = {fid: _spread(ranges.get(fid, {})) for fid in candidates}
-    forest = model.forest
-    pieces = {f: pieces_of(forest, forest.names.index(f), v) for f, v in candidates.items()}
-    return SearchSpace(candidates, spread, frozenset(integer), forest, pieces, model.temperature)
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from clusterpath.models.monitoring import MonitoringConfig
+from clusterpath.models.support import TrustConfig
 from clusterpath.resources import Declared, locate
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TrustConfig(_Frozen):
-    lower_quantile: str = "q01"
-    upper_quantile: str = "q99"
-    margin: float = Field(default=0.1, ge=0)
 
 
 class ConfidenceConfig(_Frozen):

@@ -16,25 +16,16 @@ import numpy as np
 import pandas as pd
 
 from clusterpath.explain.settings import ScoringConfig
-from clusterpath.models.support import distance_percentile, distances, unusual_indicators
+from clusterpath.models.support import (
+    distance_percentile,
+    distances,
+    training_band,
+    unusual_indicators,
+)
 
 INSUFFICIENT = "insufficient_data"
 LOW_TRUST = "low_trust"
 ENTERPRISE_COUNT = "n_enterprises"
-
-
-def training_band(entry: Mapping[str, float], config: ScoringConfig) -> tuple[float, float] | None:
-    """The accepted interval of one indicator, or None if training never saw a value."""
-    lo, hi = entry.get(config.trust.lower_quantile), entry.get(config.trust.upper_quantile)
-    if lo is None or hi is None:
-        return None
-    widen = config.trust.margin * (hi - lo)
-    lower = lo - widen
-    if lo > 0 >= lower:
-        # Widening must not stretch a positive band down to zero: a value a thousand times
-        # too small (a unit mixed up, e.g. revenue in yuan, not 10k yuan) would pass unseen.
-        lower = lo * (1 - config.trust.margin)
-    return lower, hi + widen
 
 
 def _out_of_band(
@@ -72,9 +63,12 @@ def _share(p: float) -> str:
     return f"{100 * p:.1f}".rstrip("0").rstrip(".") + " %"
 
 
-def _unusual_profile(X: pd.DataFrame, support: Mapping) -> dict[int, str]:
-    """Row position -> reason, for rows farther from the training data than the threshold."""
-    d = distances(X, support)
+def _unusual_profile(
+    X: pd.DataFrame, support: Mapping, d: np.ndarray | None = None
+) -> dict[int, str]:
+    """Row position -> reason, for rows farther from the training data than the threshold
+    (``d``: their distances, if the model gave them already)."""
+    d = distances(X, support) if d is None else d
     rows = np.flatnonzero(d > support["threshold"])
     if not len(rows):
         return {}
@@ -124,17 +118,19 @@ def trust_flags(
     feature_ids: Sequence[str],
     config: ScoringConfig,
     support: Mapping | None = None,
+    known_distances: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """``flag`` ('' | low_trust | insufficient_data) and ``flag_reason`` for every row of X."""
+    """``flag`` ('' | low_trust | insufficient_data) and ``flag_reason`` for every row of X
+    (``known_distances``: each row's support distance, if the model gave it)."""
     if support:
-        parts = [_unusual_profile(X, support), _missing(X, ranges, feature_ids)]
+        parts = [_unusual_profile(X, support, known_distances), _missing(X, ranges, feature_ids)]
     else:
         parts = [
             *(
                 _out_of_band(
                     pd.to_numeric(X[fid], errors="coerce").to_numpy(float, na_value=np.nan),
                     fid,
-                    training_band(ranges.get(fid, {}), config),
+                    training_band(ranges.get(fid, {}), config.trust),
                 )
                 for fid in feature_ids
             ),

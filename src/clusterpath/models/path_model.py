@@ -1,16 +1,19 @@
 """The fitted path model: everything training learned, asked through one object.
 
-Built once when a model is trained or loaded, from the bundle the served model carries. The
-rest of the code asks it for probabilities in path order, TreeSHAP contributions, prediction
-sets, the training support behind the trust flags and the trees the what-if search walks; only
-this module (with ``pipeline.py`` and ``temperature.py``) knows that the estimator is a
+Built once when a model is trained or loaded, from the bundle the served model carries.
+Scoring asks it once per batch (``read``): one ``Reading`` holds the probabilities in path order,
+the TreeSHAP contributions chunk by chunk, the prediction sets, the support distances behind the
+trust flags and the what-if search space over its trees; a job's outputs take what they say
+of the model from ``ModelFacts``, read once after loading. Only this module (with
+``pipeline.py`` and ``temperature.py``) knows that the estimator is a
 scikit-learn pipeline around a LightGBM booster, perhaps tempered or calibrated.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,6 +26,8 @@ from clusterpath.models.conformal import format_sets, ordered_probabilities, set
 from clusterpath.models.contributions import Contributions, contributions_ahead, tree_contributions
 from clusterpath.models.forest import Forest, forest_of
 from clusterpath.models.pipeline import lightgbm_labels, lightgbm_step, predict_proba_ordered
+from clusterpath.models.search_space import SearchSpace, search_space
+from clusterpath.models.support import TrustConfig, distances
 from clusterpath.models.temperature import probabilities_from_raw
 
 
@@ -39,6 +44,51 @@ class ModelIdentity:
     version: str = ""
     run_id: str = ""
     metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What a job's outputs say about the model, read once after loading: where it came
+    from, its paths in order (the probability columns and the document's paths) and its
+    training reference (the drift baseline; None for a model saved without one)."""
+
+    identity: ModelIdentity
+    classes: tuple[str, ...]
+    reference: Mapping | None
+
+
+@dataclass(frozen=True)
+class ChunkReading:
+    """One chunk of explained rows: its TreeSHAP contributions (a view of a buffer reused
+    once the next chunk is asked for) and the path probabilities they add up to."""
+
+    contributions: Contributions
+    probabilities: np.ndarray
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What scoring a batch needs from the model, asked once (``PathModel.read``).
+
+    The paths and indicators in order, the training ranges, support and reference (plain
+    data from the bundle), each row's support distance (None for a model saved without a
+    support), then either the explained rows' chunks, computed ahead and read lazily, or the
+    probabilities of every row. ``sets`` turns probabilities into paths and conformal sets,
+    ``what_if_space`` builds the what-if search space on demand and ``predict`` gives the
+    probabilities of edited rows (the what-if check).
+    """
+
+    classes: tuple[str, ...]
+    feature_ids: tuple[str, ...]
+    ranges: Mapping[str, Mapping[str, float]]
+    support: Mapping | None
+    reference: Mapping | None
+    distances: np.ndarray | None
+    chunks: Iterator[ChunkReading]
+    probabilities: np.ndarray | None
+    sets: Callable[[np.ndarray], pd.DataFrame]
+    what_if_space: Callable[[Sequence[str], Sequence[str], TrustConfig], SearchSpace]
+    predict: Callable[[pd.DataFrame], np.ndarray]
 
 
 class PathModel:
@@ -103,6 +153,50 @@ class PathModel:
         X = model_input.reindex(columns=list(self.feature_ids)).astype("float64")
         return self.prediction_sets(self.probabilities(X))
 
+    @contextmanager
+    def read(
+        self, X: pd.DataFrame, explained: np.ndarray | None, rows: int = 1, workers: int = 1
+    ) -> Iterator[Reading]:
+        """Everything scoring the rows of ``X`` (indicators in ``feature_ids`` order) asks of
+        the model, as one ``Reading``. With ``explained`` (row positions), the booster starts
+        explaining those rows in chunks of ``rows`` on ``workers`` threads on entering, and
+        their probabilities come from the same pass; otherwise every row's probabilities are
+        computed at once. A context manager: the chunks are read inside it."""
+        if explained is None:
+            yield self._reading(self._distances(X), iter(()), self.probabilities(X))
+            return
+        at = X.iloc[explained]
+        with self.contributions_ahead(at, rows, workers) as chunks:
+            d = self._distances(X)  # while the booster explains the first chunks
+            yield self._reading(d, self._chunk_readings(chunks, at), None)
+
+    def _distances(self, X: pd.DataFrame) -> np.ndarray | None:
+        return distances(X, self.support) if self.support else None
+
+    def _reading(self, d, chunks: Iterator[ChunkReading], proba) -> Reading:
+        return Reading(
+            self.classes,
+            self.feature_ids,
+            self.ranges,
+            self.support,
+            self.reference,
+            d,
+            chunks,
+            proba,
+            self.prediction_sets,
+            self.what_if_space,
+            self.probabilities,
+        )
+
+    def _chunk_readings(
+        self, chunks: Iterator[Contributions], X: pd.DataFrame
+    ) -> Iterator[ChunkReading]:
+        done = 0
+        for part in chunks:
+            rows = X.iloc[done : done + len(part.values)]
+            done += len(part.values)
+            yield ChunkReading(part, self.probabilities_of(part, rows))
+
     # TreeSHAP
 
     def contributions_into(
@@ -154,6 +248,14 @@ class PathModel:
             values = splits.loc[splits["split_feature"] == fid, "threshold"].to_numpy(float)
             out[fid] = np.unique(values[np.isfinite(values)])
         return out
+
+    def what_if_space(
+        self, actionable: Sequence[str], integer: Sequence[str], trust: TrustConfig
+    ) -> SearchSpace:
+        """Where the what-if search may move each of ``actionable``: both sides of its split
+        thresholds, within the training band ``trust`` accepts (``search_space``)."""
+        thresholds = self.split_thresholds(actionable)
+        return search_space(self.ranges, thresholds, self.forest, self.temperature, integer, trust)
 
     @cached_property
     def forest(self) -> Forest:

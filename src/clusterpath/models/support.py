@@ -20,11 +20,35 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import ndtr, ndtri
 
 GRID = 101  # quantile points per indicator
 REFERENCE_POINTS = 201  # points kept of the reference distance distribution
 QUANTILES = (0.01, 0.05, 0.5, 0.95, 0.99)  # of each indicator's training range
+
+
+class TrustConfig(BaseModel):
+    """The band of an indicator's training values accepted as seen (``models/scoring.yaml``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    lower_quantile: str = "q01"
+    upper_quantile: str = "q99"
+    margin: float = Field(default=0.1, ge=0)
+
+
+def training_band(entry: Mapping[str, float], trust: TrustConfig) -> tuple[float, float] | None:
+    """The accepted interval of one indicator, or None if training never saw a value."""
+    lo, hi = entry.get(trust.lower_quantile), entry.get(trust.upper_quantile)
+    if lo is None or hi is None:
+        return None
+    widen = trust.margin * (hi - lo)
+    lower = lo - widen
+    if lo > 0 >= lower:
+        # Widening must not stretch a positive band down to zero: a value a thousand times
+        # too small (a unit mixed up, e.g. revenue in yuan, not 10k yuan) would pass unseen.
+        lower = lo * (1 - trust.margin)
+    return lower, hi + widen
 
 
 def feature_ranges(X: pd.DataFrame, feature_ids: Sequence[str]) -> dict[str, dict[str, float]]:

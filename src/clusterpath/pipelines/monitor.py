@@ -15,7 +15,7 @@ from clusterpath.explain.batch import KEYS, ScoredBatch
 from clusterpath.explain.settings import ScoringConfig
 from clusterpath.explain.trust import ENTERPRISE_COUNT, INSUFFICIENT, LOW_TRUST
 from clusterpath.models.monitoring import FlagNames, batch_health
-from clusterpath.models.path_model import PathModel
+from clusterpath.models.path_model import ModelFacts
 
 FORMAT = "clusterpath-monitoring/1"
 
@@ -27,7 +27,7 @@ class DriftAlarm(Exception):
 def monitoring_document(
     batch: ScoredBatch,
     features: pd.DataFrame,
-    model: PathModel,
+    model: ModelFacts,
     config: ScoringConfig,
     labels: pd.DataFrame | None = None,
 ) -> dict:

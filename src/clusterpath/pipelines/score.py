@@ -25,7 +25,7 @@ from clusterpath.explain.records import Vocabulary
 from clusterpath.explain.settings import ScoringConfig, load_scoring_config
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.loading import check_catalogue, load_path_model
-from clusterpath.models.path_model import PathModel
+from clusterpath.models.path_model import ModelFacts
 from clusterpath.pipelines.inputs import load_features
 from clusterpath.pipelines.monitor import (
     DriftAlarm,
@@ -106,7 +106,7 @@ def every_cluster_year(features: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
     return pd.concat([features, filler], ignore_index=True)
 
 
-def stamp(batch: ScoredBatch, model: PathModel, fingerprint: str, version: str) -> None:
+def stamp(batch: ScoredBatch, model: ModelFacts, fingerprint: str, version: str) -> None:
     """Provenance columns on every scores row; ``scored_at`` is the only varying one."""
     scored_at = datetime.now(UTC).isoformat(timespec="seconds")
     batch.scores["model_name"] = model.identity.name
@@ -117,7 +117,7 @@ def stamp(batch: ScoredBatch, model: PathModel, fingerprint: str, version: str) 
     batch.scores["scored_at"] = scored_at
 
 
-def explanations_document(batch: ScoredBatch, model: PathModel, vocab: Vocabulary) -> dict:
+def explanations_document(batch: ScoredBatch, model: ModelFacts, vocab: Vocabulary) -> dict:
     """The explanations file: provenance, the paths, indicators and passages declared once,
     and one row per cluster-year referring to them by id (docs/explanations.schema.json)."""
     first = batch.scores.iloc[0] if len(batch.scores) else {}
@@ -223,15 +223,16 @@ def run_score(
     finally:
         if session is not None:
             session.stop()
-    stamp(batch, model, fingerprint, catalogue.version)
-    monitoring = monitoring_document(batch, features, model, config, labels)
-    write_outputs(batch, explanations_document(batch, model, vocab), monitoring, out)
+    said = ModelFacts(model.identity, model.classes, model.reference)
+    stamp(batch, said, fingerprint, catalogue.version)
+    monitoring = monitoring_document(batch, features, said, config, labels)
+    write_outputs(batch, explanations_document(batch, said, vocab), monitoring, out)
     console.print(summary_line(batch.scores))
     for line in monitoring_lines(monitoring):
         console.print(line)
     console.print(
         f"wrote {escape(str(out))}/: {', '.join(OUTPUTS)} "
-        f"(model {escape(model.identity.name)} v{model.identity.version})"
+        f"(model {escape(said.identity.name)} v{said.identity.version})"
     )
     log_monitoring_run(monitoring, console)
     if fail_on_drift and monitoring["alerts"]:
