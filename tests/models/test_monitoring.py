@@ -145,6 +145,13 @@ def test_batch_health_reports_years_flags_drift_and_alerts():
     keyed = scores.assign(cluster_id=["c1", "c2", "c3", "c4"])
     doc = batch_health(keyed, X, ("a", "b"), reference, FLAGS, CONFIG, labels)
     assert doc["actual"]["rows"] == 2 and doc["actual"]["actual_accuracy"] == 0.5
+    assert doc["actual"]["trained_rows_left_out"] == 0
+    # a cluster the model was fitted on would grade itself: its labels are left out
+    seen = batch_health(
+        keyed, X, ("a", "b"), {**reference, "trained_on": ["c2"]}, FLAGS, CONFIG, labels
+    )
+    assert seen["actual"]["rows"] == 1 and seen["actual"]["actual_accuracy"] == 1.0
+    assert seen["actual"]["trained_rows_left_out"] == 1
     low = alerts({**doc, "estimated_accuracy": 0.4}, CONFIG)
     assert len(low) == 2 and "below" in low[0]
 

@@ -43,7 +43,9 @@ probabilities = arrays(
 def test_temperature_keeps_rows_normalised_and_the_ranking(proba, temperature) -> None:
     tempered = apply_temperature(proba, temperature)
     assert np.allclose(tempered.sum(axis=1), 1.0)
-    assert (np.argmax(tempered, axis=1) == np.argmax(proba, axis=1)).all()
+    # the tempered top path is one of the original top paths (ties may swap among themselves)
+    rows = np.arange(len(proba))
+    assert (proba[rows, np.argmax(tempered, axis=1)] >= proba.max(axis=1) - 1e-12).all()
     assert np.allclose(apply_temperature(proba, 1.0), proba)
     if temperature > 1:  # softer: the top probability never rises
         assert (tempered.max(axis=1) <= proba.max(axis=1) + 1e-12).all()

@@ -238,10 +238,22 @@ def test_expert_clusters_are_trained_on_and_graded_by_every_model(trained_with_e
     booster = lightgbm_step(result.model).booster_
     splits = dict(zip(booster.feature_name(), booster.feature_importance("split"), strict=True))
     assert splits["n_enterprises"] == 0 and sum(splits.values()) > 0
+    # the estimate on the expert rows, each factor from a correction fitted without them
+    metrics = result.evaluations[LIGHTGBM]["gallery"].metrics
+    assert 0 <= metrics["estimated_accuracy_low"] <= metrics["estimated_accuracy"] <= 1
+    assert table["estimate_factor"].between(0, 1).all()
+    assert metrics["estimate_gap"] == pytest.approx(
+        metrics["estimated_accuracy"] - metrics["agreement_all"]
+    )
+    reference = result.bundle()["reference"]
+    assert reference["real_source"]["real_rows"] == len(table)
+    assert set(experts) <= set(reference["trained_on"])
+    assert set(result.holdout_clusters).isdisjoint(reference["trained_on"])
     console = Console(record=True, width=100)
     print_summary(console, result, pd_counts())
     text = console.export_text()
     assert "gallery clear" in text and "each cluster left out (logistic)" in text
+    assert "without the real-source correction" in text
 
 
 def pd_counts():

@@ -20,7 +20,13 @@ import pandas as pd
 
 from clusterpath.models.dataset import LabelledData
 from clusterpath.models.evaluation import predicted_labels
+from clusterpath.models.monitoring import discounted, estimate_against_actual
 from clusterpath.models.pipeline import predict_proba_ordered
+from clusterpath.models.real_source import (
+    RealSourceCorrection,
+    cross_fitted_factors,
+    fit_real_source,
+)
 
 CLEAR = "clear"
 FitFunction = Callable[[LabelledData], object]
@@ -135,3 +141,39 @@ def gallery_metrics(table: pd.DataFrame, classes: Sequence[str]) -> dict[str, fl
     for path in classes:
         out[f"recall_{path}"] = share(table.loc[table["documented"] == path, "agrees"])
     return out
+
+
+def estimate_on_expert(
+    simulated: pd.DataFrame,
+    expert: ExpertRows,
+    table: pd.DataFrame,
+    low_trust: np.ndarray,
+    low_trust_ratio: float,
+    classes: Sequence[str],
+    feature_ids: Sequence[str],
+    seed: int = 0,
+) -> tuple[RealSourceCorrection, dict[str, float]]:
+    """The real-source correction the served model carries (``real_source.py``), and the
+    check of the batch estimate on the expert rows as scoring would give it: each row's
+    leave-one-cluster-out probabilities (``table``), its ``low_trust`` scaling and its
+    resemblance factor from a correction fitted without its cluster, against the actual
+    agreement. ``table`` gains each row's ``estimate_factor``."""
+    proba = table[[f"p_{c}" for c in classes]].to_numpy(float)
+    truth = expert.data.y.to_numpy(object)
+    X, groups = expert.data.X, expert.data.groups.to_numpy(object)
+    correction = fit_real_source(simulated, X, proba, truth, classes, feature_ids, seed)
+    factors = cross_fitted_factors(simulated, X, proba, truth, groups, classes, feature_ids, seed)
+    table["estimate_factor"] = factors
+    ratio = np.where(low_trust, low_trust_ratio, 1.0) * factors
+    corrected = estimate_against_actual(
+        discounted(proba, np.ones(len(proba), dtype=bool), ratio), truth, classes
+    )
+    plain = estimate_against_actual(proba, truth, classes)
+    return correction, {
+        "estimated_accuracy": corrected["estimated_accuracy"],
+        "estimated_accuracy_low": corrected["estimated_accuracy_low"],
+        "estimated_accuracy_high": corrected["estimated_accuracy_high"],
+        "estimated_accuracy_uncorrected": plain["estimated_accuracy"],
+        "estimate_gap": corrected["estimated_accuracy"] - corrected["actual_accuracy"],
+        "estimate_factor_mean": float(factors.mean()),
+    }

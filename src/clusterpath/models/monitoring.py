@@ -38,6 +38,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import ndtri
 
+from clusterpath.models.real_source import RealSourceCorrection
+
 LEVELS = (np.arange(20) + 0.5) / 20  # equal-probability levels of the reference quantiles
 NOT_RECOMMENDED = ""  # the path of a row given no recommendation
 
@@ -69,9 +71,12 @@ def training_reference(
     feature_ids: Sequence[str],
     flag_rates: Mapping[str, float],
     corrections: Mapping[str, float] | None = None,
+    real_source: Mapping | None = None,
+    trained_on: Sequence[str] = (),
 ) -> dict:
     """The compact reference of the training indicators kept with the model (plain lists),
-    with what the shift test taught about the estimate (``estimate_corrections``)."""
+    with what the shift test taught about the estimate (``estimate_corrections``) and what
+    the graded real clusters taught (``real_source.RealSourceCorrection.as_dict``)."""
     indicators = {}
     for fid in feature_ids:
         values = pd.to_numeric(X[fid], errors="coerce").to_numpy(float)
@@ -86,6 +91,8 @@ def training_reference(
         "indicators": indicators,
         "flag_rates": {k: float(v) for k, v in flag_rates.items()},
         "corrections": {k: float(v) for k, v in (corrections or {}).items()},
+        "real_source": dict(real_source) if real_source else None,
+        "trained_on": sorted(str(c) for c in trained_on),  # labelled clusters fitted on
     }
 
 
@@ -119,23 +126,42 @@ def estimate_corrections(
     }
 
 
-def discounted(proba: np.ndarray, rows: np.ndarray, ratio: float) -> np.ndarray:
-    """``proba`` with the top path of ``rows`` scaled by ``ratio`` and the other paths
-    scaled up to fill the rest (each row still sums to 1; the top path stays on top only
-    as far as it still leads)."""
-    if ratio >= 1.0 or not rows.any():
+def discounted(proba: np.ndarray, rows: np.ndarray, ratio: float | np.ndarray) -> np.ndarray:
+    """``proba`` with the top path of ``rows`` scaled by ``ratio`` (one value, or one per
+    row of ``proba``) and the other paths scaled up to fill the rest (each row still sums
+    to 1; the top path stays on top only as far as it still leads)."""
+    ratios = np.broadcast_to(np.asarray(ratio, dtype=float), (len(proba),))
+    rows = np.asarray(rows, dtype=bool) & (ratios < 1.0)
+    if not rows.any():
         return proba
     out = proba.copy()
     part = out[rows]
     top = np.argmax(part, axis=1)
     at = np.arange(len(part))
     p = part[at, top]
+    r = ratios[rows]
     rest = 1.0 - p
-    scale = np.divide(1.0 - p * ratio, rest, out=np.ones_like(p), where=rest > 0)
+    scale = np.divide(1.0 - p * r, rest, out=np.ones_like(p), where=rest > 0)
     part *= scale[:, None]
-    part[at, top] = p * ratio
+    part[at, top] = p * r
     out[rows] = part
     return out
+
+
+def corrected_proba(
+    proba: np.ndarray, X: pd.DataFrame, low_trust: np.ndarray, reference: Mapping | None
+) -> np.ndarray:
+    """The probabilities the estimate reads: the top path of ``low_trust`` rows scaled by
+    the held-out worlds' ratio, and every row's by its resemblance to the graded real
+    clusters (``real_source``); a model saved without either keeps ``proba``."""
+    reference = reference or {}
+    ratio = np.where(
+        low_trust, reference.get("corrections", {}).get("low_trust_confidence_ratio", 1.0), 1.0
+    )
+    correction = RealSourceCorrection.from_dict(reference.get("real_source"))
+    if correction is not None and len(X):
+        ratio = ratio * correction.factors(X)
+    return discounted(proba, np.ones(len(proba), dtype=bool), ratio)
 
 
 def estimate_performance(
@@ -323,8 +349,9 @@ def batch_health(
     columns = [f"p_{c}" for c in classes]
     corrections = (reference or {}).get("corrections", {})
     low_trust = (scores["flag"] == flags.low_trust).to_numpy()[given]
-    ratio = corrections.get("low_trust_confidence_ratio", 1.0)
-    proba = discounted(scores.loc[given, columns].to_numpy(float), low_trust, ratio)
+    proba = corrected_proba(
+        scores.loc[given, columns].to_numpy(float), X[given], low_trust, reference
+    )
     years = scores["year"].to_numpy()[given]
     several = len(np.unique(years)) > 1
     estimate = estimate_performance(
@@ -339,6 +366,7 @@ def batch_health(
         **estimate,
         "interval_level": config.interval,
         "corrections": dict(corrections),
+        "real_source": _resemblance_section(X[given], reference),
         "paths": expected_counts(proba, classes),
     }
     if by_year:
@@ -357,15 +385,44 @@ def batch_health(
     doc["drift"] = _drift_section(X[given], reference, config.drift)  # rows it spoke about
     doc["alerts"] = alerts(doc, config)
     if labels is not None and not labels.empty:
-        keys = ["cluster_id", "year"]
-        truth = labels[[*keys, "path"]].rename(columns={"path": "label"})
-        keyed = scores.loc[given, keys].reset_index(drop=True).assign(_row=np.arange(len(proba)))
-        rows = keyed.merge(truth, on=keys, how="inner")
-        found = proba[rows["_row"].to_numpy()]
-        doc["actual"] = estimate_against_actual(
-            found, rows["label"], classes, config, corrections.get("estimate_error", 0.0)
-        )
+        doc["actual"] = _actual_section(scores[given], proba, labels, classes, config, reference)
     return doc
+
+
+def _actual_section(
+    scores: pd.DataFrame,
+    proba: np.ndarray,
+    labels: pd.DataFrame,
+    classes: Sequence[str],
+    config: MonitoringConfig,
+    reference: Mapping | None,
+) -> dict[str, object]:
+    """The estimate against the labels, on labelled rows of clusters the model did not
+    train on: a model trained with a cluster's label would grade itself on it."""
+    keys = ["cluster_id", "year"]
+    truth = labels[[*keys, "path"]].rename(columns={"path": "label"})
+    keyed = scores[keys].reset_index(drop=True).assign(_row=np.arange(len(proba)))
+    rows = keyed.merge(truth, on=keys, how="inner")
+    trained = rows["cluster_id"].astype(str).isin(set((reference or {}).get("trained_on", [])))
+    rows = rows[~trained]
+    systematic = (reference or {}).get("corrections", {}).get("estimate_error", 0.0)
+    out = estimate_against_actual(
+        proba[rows["_row"].to_numpy()], rows["label"], classes, config, systematic
+    )
+    return {**out, "trained_rows_left_out": int(trained.sum())}
+
+
+def _resemblance_section(X: pd.DataFrame, reference: Mapping | None) -> dict | None:
+    """How much the batch resembles the graded real clusters, and their ratio."""
+    correction = RealSourceCorrection.from_dict((reference or {}).get("real_source"))
+    if correction is None:
+        return None
+    s = correction.resemblance(X) if len(X) else np.zeros(0)
+    return {
+        "ratio": correction.ratio,
+        "real_rows": correction.real_rows,
+        "mean_resemblance": float(s.mean()) if len(s) else None,
+    }
 
 
 def _drift_section(X: pd.DataFrame, reference: Mapping | None, config: DriftConfig) -> dict:

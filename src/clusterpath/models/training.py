@@ -45,6 +45,7 @@ from clusterpath.models.evaluation import (
 from clusterpath.models.expert import (
     ExpertRows,
     FitFunction,
+    estimate_on_expert,
     gallery_metrics,
     gallery_table,
     leave_one_cluster_out,
@@ -92,6 +93,7 @@ class TrainingResult:
     support: dict = field(default_factory=dict)
     holdout_flags: dict[str, float] = field(default_factory=dict)
     gallery: dict[str, pd.DataFrame] = field(default_factory=dict)  # per model, expert rows
+    real_source: dict | None = None  # RealSourceCorrection.as_dict(), from the expert rows
 
     @property
     def comparison(self) -> pd.DataFrame:
@@ -127,8 +129,16 @@ class TrainingResult:
                     self.shift.flagged,
                     self.classes,
                 ),
+                self.real_source,
+                self.trained_on,
             ),
         }
+
+    @property
+    def trained_on(self) -> list[str]:
+        """Every labelled cluster the served model was fitted on (training and expert)."""
+        expert = self.gallery[LIGHTGBM]["cluster_id"] if self.gallery else []
+        return sorted({*map(str, self.split.train.groups.unique()), *map(str, expert)})
 
 
 def split_holdout(data: LabelledData, config: ModelConfig) -> HoldoutSplit:
@@ -403,6 +413,7 @@ def train_and_evaluate(
     )
     holdout_flagged = distances(holdout.X, support) > support["threshold"]
     gallery: dict[str, pd.DataFrame] = {}
+    real_source = None
     if expert is not None and expert.data.groups.nunique() > 1:
         refits = {
             **candidate_fitters(config, rules, feature_ids, classes),
@@ -415,6 +426,20 @@ def train_and_evaluate(
             graded = evaluate_proba(table["documented"], proba, classes, bins)
             graded.metrics.update(gallery_metrics(table, classes))
             evaluations[name]["gallery"] = graded
+        real_source, check = estimate_on_expert(
+            train.X,
+            expert,
+            gallery[LIGHTGBM],
+            distances(expert.data.X, support) > support["threshold"],
+            low_trust_ratio(shift, classes),
+            classes,
+            feature_ids,
+            config.random_state,
+        )
+        evaluations[LIGHTGBM]["gallery"].metrics.update(check)
+        evaluations[LIGHTGBM]["holdout"].metrics["real_source_factor_mean"] = float(
+            real_source.factors(holdout.X).mean()
+        )
     return TrainingResult(
         model=model,
         conformal=conformal,
@@ -434,6 +459,7 @@ def train_and_evaluate(
         support=support,
         holdout_flags=flag_summary(holdout.y, holdout_proba[LIGHTGBM], classes, holdout_flagged),
         gallery=gallery,
+        real_source=None if real_source is None else real_source.as_dict(),
     )
 
 
@@ -474,3 +500,13 @@ def grade_expert(
         table["prediction_set"] = ["|".join(np.asarray(classes)[row]) for row in member]
         tables[name] = table
     return tables
+
+
+def low_trust_ratio(shift: ShiftResult | None, classes: Sequence[str]) -> float:
+    """The held-out worlds' accuracy over confidence of ``low_trust`` rows (1 without)."""
+    if shift is None:
+        return 1.0
+    corrections = estimate_corrections(
+        shift.per_world, shift.tempered, shift.y, shift.flagged, classes
+    )
+    return corrections["low_trust_confidence_ratio"]

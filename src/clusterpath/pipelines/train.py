@@ -263,6 +263,13 @@ def gallery_lines(result: TrainingResult) -> list[str]:
         )
     m = result.evaluations[LIGHTGBM]["gallery"].metrics
     lines.append(f"gallery: {_flags_text(m, 'low_trust or low confidence')}")
+    if "estimated_accuracy" in m:
+        lines.append(
+            f"gallery: estimated accuracy {m['estimated_accuracy']:.3f} "
+            f"({m['estimated_accuracy_low']:.3f}-{m['estimated_accuracy_high']:.3f}; "
+            f"{m['estimated_accuracy_uncorrected']:.3f} without the real-source correction) "
+            f"against actual {m['agreement_all']:.3f}"
+        )
     return lines
 
 

@@ -60,6 +60,8 @@ def health_context(site: SiteData) -> dict | None:
 
 
 def _actual(site: SiteData, actual: dict | None) -> str | None:
+    if actual and not actual.get("rows") and actual.get("trained_rows_left_out"):
+        return site.t.fmt("health_actual_trained", rows=actual["trained_rows_left_out"])
     if not actual or not actual.get("rows"):
         return None
     return site.t.fmt(
