@@ -66,16 +66,16 @@ def test_discounted_takes_one_ratio_per_row():
 
 def test_corrected_proba_combines_low_trust_and_resemblance():
     proba = np.array([[0.8, 0.2], [0.8, 0.2]])
-    X = pd.DataFrame({"x": [0.0, 0.0]})
+    resemblance = _correction().resemblance(pd.DataFrame({"x": [0.0, 0.0]}))
     reference = {
         "corrections": {"low_trust_confidence_ratio": 0.5},
         "real_source": _correction(ratio=0.4).as_dict(),
     }
-    out = corrected_proba(proba, X, np.array([True, False]), reference)
+    out = corrected_proba(proba, resemblance, np.array([True, False]), reference)
     factor = 1 - 0.5 * 0.6  # s = 0.5 at the centre
     assert out[0, 0] == pytest.approx(0.8 * 0.5 * factor)
     assert out[1, 0] == pytest.approx(0.8 * factor)
-    assert corrected_proba(proba, X, np.array([False, False]), {}) is proba
+    assert corrected_proba(proba, None, np.array([False, False]), {}) is proba
 
 
 def test_round_trip_through_json():

@@ -149,18 +149,22 @@ def discounted(proba: np.ndarray, rows: np.ndarray, ratio: float | np.ndarray) -
 
 
 def corrected_proba(
-    proba: np.ndarray, X: pd.DataFrame, low_trust: np.ndarray, reference: Mapping | None
+    proba: np.ndarray,
+    resemblance: np.ndarray | None,
+    low_trust: np.ndarray,
+    reference: Mapping | None,
 ) -> np.ndarray:
     """The probabilities the estimate reads: the top path of ``low_trust`` rows scaled by
-    the held-out worlds' ratio, and every row's by its resemblance to the graded real
-    clusters (``real_source``); a model saved without either keeps ``proba``."""
+    the held-out worlds' ratio, and every row's by its ``resemblance`` to the graded real
+    clusters (``real_source``: ``1 - s (1 - ratio)``); a model saved without either keeps
+    ``proba``."""
     reference = reference or {}
     ratio = np.where(
         low_trust, reference.get("corrections", {}).get("low_trust_confidence_ratio", 1.0), 1.0
     )
-    correction = RealSourceCorrection.from_dict(reference.get("real_source"))
-    if correction is not None and len(X):
-        ratio = ratio * correction.factors(X)
+    real = reference.get("real_source")
+    if real and resemblance is not None:
+        ratio = ratio * (1.0 - resemblance * (1.0 - real["ratio"]))
     return discounted(proba, np.ones(len(proba), dtype=bool), ratio)
 
 
@@ -246,20 +250,20 @@ def _drawn_macro_f1(
     """
     rng = np.random.default_rng(config.seed)
     n, k = proba.shape
+    n_groups = int(groups.max()) + 1 if n else 0
     bounds = np.cumsum(proba, axis=1).astype(np.float32)
     columns = [np.ascontiguousarray(bounds[:, j]) for j in range(k - 1)]
-    members = [np.flatnonzero(groups == g) for g in range(int(groups.max()) + 1)]
-    out = np.empty((len(members) + 1, config.draws))
-    cell_of_pred = pred * k
+    out = np.empty((n_groups + 1, config.draws))
+    base = (groups.astype(np.int64) * k + pred) * k  # group, predicted, then drawn
     for d in range(config.draws):
         u = rng.random(n, dtype=np.float32)
-        cell = cell_of_pred.copy()  # predicted * k + drawn
+        cell = base.copy()
         for column in columns:
             cell += u >= column
-        out[0, d] = _macro_f1_of(np.bincount(cell, minlength=k * k).reshape(k, k))
-        for g, rows in enumerate(members, start=1):
-            counts = np.bincount(cell[rows], minlength=k * k).reshape(k, k)
-            out[g, d] = _macro_f1_of(counts)
+        counts = np.bincount(cell, minlength=n_groups * k * k).reshape(n_groups, k, k)
+        out[0, d] = _macro_f1_of(counts.sum(axis=0))
+        for g in range(n_groups):
+            out[g + 1, d] = _macro_f1_of(counts[g])
     return out
 
 
@@ -349,8 +353,9 @@ def batch_health(
     columns = [f"p_{c}" for c in classes]
     corrections = (reference or {}).get("corrections", {})
     low_trust = (scores["flag"] == flags.low_trust).to_numpy()[given]
+    resemblance = _resemblance(X[given], reference)
     proba = corrected_proba(
-        scores.loc[given, columns].to_numpy(float), X[given], low_trust, reference
+        scores.loc[given, columns].to_numpy(float), resemblance, low_trust, reference
     )
     years = scores["year"].to_numpy()[given]
     several = len(np.unique(years)) > 1
@@ -366,7 +371,7 @@ def batch_health(
         **estimate,
         "interval_level": config.interval,
         "corrections": dict(corrections),
-        "real_source": _resemblance_section(X[given], reference),
+        "real_source": _resemblance_section(resemblance, reference),
         "paths": expected_counts(proba, classes),
     }
     if by_year:
@@ -412,16 +417,20 @@ def _actual_section(
     return {**out, "trained_rows_left_out": int(trained.sum())}
 
 
-def _resemblance_section(X: pd.DataFrame, reference: Mapping | None) -> dict | None:
-    """How much the batch resembles the graded real clusters, and their ratio."""
+def _resemblance(X: pd.DataFrame, reference: Mapping | None) -> np.ndarray | None:
     correction = RealSourceCorrection.from_dict((reference or {}).get("real_source"))
-    if correction is None:
+    return None if correction is None else correction.resemblance(X)
+
+
+def _resemblance_section(resemblance: np.ndarray | None, reference: Mapping | None) -> dict | None:
+    """How much the batch resembles the graded real clusters, and their ratio."""
+    if resemblance is None:
         return None
-    s = correction.resemblance(X) if len(X) else np.zeros(0)
+    real = (reference or {})["real_source"]
     return {
-        "ratio": correction.ratio,
-        "real_rows": correction.real_rows,
-        "mean_resemblance": float(s.mean()) if len(s) else None,
+        "ratio": real["ratio"],
+        "real_rows": real["real_rows"],
+        "mean_resemblance": float(resemblance.mean()) if len(resemblance) else None,
     }
 
 
