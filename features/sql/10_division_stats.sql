@@ -1,73 +1,50 @@
 -- Employment by division and sector group: location quotient and related/unrelated variety.
+-- The totals each division is compared with (its cluster-year, its division across clusters
+-- that year, the year, its sector group in the cluster-year) are sums over windows of one
+-- table of divisions, so no total is joined back to it.
 WITH division_employment AS (
     SELECT cluster_id, year, industry_code, sector_group, SUM(employees) AS e
     FROM members
     WHERE is_enterprise
     GROUP BY cluster_id, year, industry_code, sector_group
 ),
-cluster_total AS (
-    SELECT cluster_id, year, SUM(e) AS e_cluster
+divisions AS (
+    SELECT
+        cluster_id, year, industry_code, sector_group, e,
+        SUM(e) OVER (PARTITION BY cluster_id, year) AS e_cluster,
+        SUM(e) OVER (PARTITION BY year, industry_code) AS e_division,
+        SUM(e) OVER (PARTITION BY year) AS e_all,
+        SUM(CASE WHEN e > 0 THEN e END) OVER (PARTITION BY cluster_id, year, sector_group)
+            AS e_group,
+        ROW_NUMBER() OVER (PARTITION BY cluster_id, year ORDER BY e DESC, industry_code)
+            AS position
     FROM division_employment
-    GROUP BY cluster_id, year
-),
-main_division AS (
-    SELECT cluster_id, year, industry_code, e
-    FROM (
-        SELECT
-            cluster_id, year, industry_code, e,
-            ROW_NUMBER() OVER (PARTITION BY cluster_id, year ORDER BY e DESC, industry_code)
-                AS position
-        FROM division_employment
-    ) AS ranked
-    WHERE position = 1
-),
-all_division AS (
-    SELECT year, industry_code, SUM(e) AS e_division
-    FROM division_employment
-    GROUP BY year, industry_code
-),
-all_total AS (
-    SELECT year, SUM(e) AS e_all
-    FROM division_employment
-    GROUP BY year
-),
-group_employment AS (
-    SELECT cluster_id, year, sector_group, SUM(e) AS e_group
-    FROM division_employment
-    WHERE e > 0
-    GROUP BY cluster_id, year, sector_group
 ),
 within_group AS (
     SELECT
-        d.cluster_id, d.year, d.sector_group,
-        -SUM((d.e / g.e_group) * LN(d.e / g.e_group)) / LN(2.0) AS h_group
-    FROM division_employment AS d
-    JOIN group_employment AS g
-        ON d.cluster_id = g.cluster_id AND d.year = g.year AND d.sector_group = g.sector_group
-    WHERE d.e > 0
-    GROUP BY d.cluster_id, d.year, d.sector_group
+        cluster_id, year, sector_group,
+        MAX(e_group) AS e_group,
+        MAX(e_cluster) AS e_cluster,
+        -SUM((e / e_group) * LN(e / e_group)) / LN(2.0) AS h_group
+    FROM divisions
+    WHERE e > 0
+    GROUP BY cluster_id, year, sector_group
 ),
 variety AS (
     SELECT
-        g.cluster_id, g.year,
-        -SUM((g.e_group / t.e_cluster) * LN(g.e_group / t.e_cluster)) / LN(2.0)
-            AS unrelated_variety,
-        SUM((g.e_group / t.e_cluster) * w.h_group) AS related_variety
-    FROM group_employment AS g
-    JOIN cluster_total AS t ON g.cluster_id = t.cluster_id AND g.year = t.year
-    JOIN within_group AS w
-        ON g.cluster_id = w.cluster_id AND g.year = w.year AND g.sector_group = w.sector_group
-    GROUP BY g.cluster_id, g.year
+        cluster_id, year,
+        -SUM((e_group / e_cluster) * LN(e_group / e_cluster)) / LN(2.0) AS unrelated_variety,
+        SUM((e_group / e_cluster) * h_group) AS related_variety
+    FROM within_group
+    GROUP BY cluster_id, year
 )
 SELECT
-    t.cluster_id,
-    t.year,
-    (m.e / NULLIF(t.e_cluster, 0)) / NULLIF(d.e_division / NULLIF(a.e_all, 0), 0)
+    m.cluster_id,
+    m.year,
+    (m.e / NULLIF(m.e_cluster, 0)) / NULLIF(m.e_division / NULLIF(m.e_all, 0), 0)
         AS location_quotient,
     v.unrelated_variety,
     v.related_variety
-FROM cluster_total AS t
-JOIN main_division AS m ON t.cluster_id = m.cluster_id AND t.year = m.year
-JOIN all_division AS d ON m.year = d.year AND m.industry_code = d.industry_code
-JOIN all_total AS a ON t.year = a.year
-LEFT JOIN variety AS v ON t.cluster_id = v.cluster_id AND t.year = v.year
+FROM divisions AS m
+LEFT JOIN variety AS v ON m.cluster_id = v.cluster_id AND m.year = v.year
+WHERE m.position = 1

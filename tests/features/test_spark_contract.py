@@ -114,3 +114,36 @@ def test_tables_are_found_through_hadoop_as_the_local_search_finds_them(spark, t
     (held / "firms.xlsx").unlink()
     _, problems = locate(spark, str(held), contract)
     assert [p.message for p in problems] == ["missing table firms (firms.parquet or firms.csv)"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        b"a,b,c\n1,2,3\n",
+        "\ufeffa,b,c\r\n1,2,3\r\n".encode(),
+        b' a ,"b ""x""",c \n1,2,3\n',
+        "企业,年份\n甲,2\n".encode("gb18030"),
+        b"a,b,c",
+        b"a,A,c\n1,2,3\n",  # repeated and empty names are renamed by Spark itself
+        b"a,,c\n1,2,3\n",
+        b'"a\nb",c\n1,2\n',
+    ],
+)
+def test_csv_header_read_from_the_sample_names_columns_as_spark_does(spark, tmp_path, written):
+    from clusterpath.spark.extract import HadoopPath, csv_encoding, read_table
+
+    path = tmp_path / "firms.csv"
+    path.write_bytes(written)
+    place = HadoopPath(spark, str(path))
+    encoding = csv_encoding(place.head())
+    inferred = (
+        spark.read.option("header", True)
+        .option("escape", '"')
+        .option("encoding", encoding)
+        .option("ignoreLeadingWhiteSpace", True)
+        .option("ignoreTrailingWhiteSpace", True)
+        .csv(str(path))
+    )
+    ours = read_table(spark, place, encoding)
+    assert ours.columns == [c.lstrip("\ufeff") for c in inferred.columns]
+    assert ours.collect() == inferred.collect()

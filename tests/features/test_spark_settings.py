@@ -59,14 +59,20 @@ def test_shuffles_follow_the_input_size():
     assert small == {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "1"}
     assert large == {"spark.sql.adaptive.enabled": "true", "spark.sql.shuffle.partitions": "3"}
     assert sized_conf(10 * 2**30, cores=2)["spark.sql.shuffle.partitions"] == "8"  # 4 a core
+    assert sized_conf(70 * 2**20, cores=2, local=True)["spark.sql.adaptive.enabled"] == "false"
 
 
-def test_quick_compiler_only_for_small_local_inputs(monkeypatch, tmp_path):
+def test_quick_compiler_and_no_generated_code_only_for_small_local_inputs(monkeypatch, tmp_path):
     monkeypatch.delenv(CONF_ENV, raising=False)
     (tmp_path / "firms.csv").write_bytes(b"x" * 1000)
     assert local_bytes(str(tmp_path)) == 1000
     assert local_bytes("hdfs://namenode/extract") is None
     java = "spark.driver.extraJavaOptions"
-    assert QUICK_COMPILER in session_conf("local[2]", small_input=True)[java]
+    small = session_conf("local[2]", small_input=True)
+    assert QUICK_COMPILER in small[java]
+    assert small["spark.sql.codegen.wholeStage"] == "false"
     assert QUICK_COMPILER not in session_conf("local[2]")[java]
-    assert QUICK_COMPILER not in session_conf("spark://h:7077", small_input=True)[java]
+    assert "spark.sql.codegen.wholeStage" not in session_conf("local[2]")
+    on_cluster = session_conf("spark://h:7077", small_input=True)
+    assert QUICK_COMPILER not in on_cluster[java]
+    assert "spark.sql.codegen.wholeStage" not in on_cluster

@@ -17,7 +17,9 @@ convert.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -86,6 +88,7 @@ class HadoopPath:
         jvm = spark.sparkContext._jvm
         self._path = jvm.org.apache.hadoop.fs.Path(uri)
         self._fs = self._path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        self._head: bytes | None = None
 
     def __str__(self) -> str:
         return self.uri
@@ -113,8 +116,14 @@ class HadoopPath:
             key=lambda p: p.name,
         )
 
-    def head(self, size: int = SNIFF_BYTES) -> bytes:
-        """The first bytes of this file, or of the first part file of this folder."""
+    def head(self) -> bytes:
+        """The first bytes of this file, or of the first part file of this folder (read
+        once: they decide a CSV file's encoding and give its header)."""
+        if self._head is None:
+            self._head = self._read_head(SNIFF_BYTES)
+        return self._head
+
+    def _read_head(self, size: int) -> bytes:
         first = (
             self
             if not self.is_dir()
@@ -248,19 +257,42 @@ def _listed(
     return one_source_each(labelled, contract, str(root), "{name}.parquet or {name}.csv")
 
 
+def csv_header(head: bytes, encoding: str) -> list[str] | None:
+    """The column names of a CSV file from its first bytes, as Spark would read them (blanks
+    around names dropped), or None when Spark must read them itself: a header running past
+    the sample, or names that are empty, repeated or broken over lines, which Spark
+    renames or cuts."""
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    text = text.lstrip("\ufeff")
+    lines = io.StringIO(text, newline="")
+    names = [n.strip() for n in next(csv.reader(lines), [])]
+    complete = lines.tell() < len(text) or len(head) < SNIFF_BYTES
+    folded = {n.lower() for n in names}
+    broken = any("\n" in n or "\r" in n for n in names)
+    if not names or not complete or broken or "" in folded or len(folded) < len(names):
+        return None
+    return names
+
+
 def read_table(spark, location: HadoopPath, encoding: str | None):
     """The table's rows as written: Parquet with its stored types, CSV as text (blanks around
-    cells dropped, as the frame reader does), the header's byte-order mark removed."""
+    cells dropped, as the frame reader does), the header's byte-order mark removed. A CSV
+    file's header is taken from the bytes that decided its encoding, so Spark need not run a
+    job to read it."""
     if location.suffix.lower() == ".parquet":
         return spark.read.parquet(location.uri)
-    frame = (
+    reader = (
         spark.read.option("header", True)
         .option("escape", '"')
         .option("encoding", encoding)
         .option("ignoreLeadingWhiteSpace", True)
         .option("ignoreTrailingWhiteSpace", True)
-        .csv(location.uri)
     )
+    names = csv_header(location.head(), encoding)
+    if names is not None:
+        schema = ", ".join(f"{SPARK.quote(n)} STRING" for n in names)
+        return reader.schema(schema).csv(location.uri)
+    frame = reader.csv(location.uri)
     return frame.toDF(*(c.lstrip("\ufeff") for c in frame.columns))
 
 
