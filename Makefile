@@ -98,7 +98,7 @@ format: $(ANY_ENV)
 
 test: env-spark browser
 	$(LINT)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DEMO_DATA)
