@@ -98,11 +98,12 @@ format: $(ANY_ENV)
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 
-# Two workers (pytest-xdist); tests/conftest.py says how the tests are shared out. Bytecode is
-# written as modules are first imported, so later processes of the run read it.
+# Three pytest-xdist workers on two cores: while one waits (a server starting, a subprocess,
+# a retry's pause) the others compute; tests/conftest.py says how tests are shared out.
+# Bytecode is written as modules are first imported, so later processes of the run read it.
 test: env-spark browser
 	$(LINT)
-	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n 2 --dist loadscope --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n 3 --dist loadscope --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DEMO_DATA)

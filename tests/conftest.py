@@ -75,19 +75,19 @@ def planned(spark, monkeypatch) -> dict[str, str]:
     return plans
 
 
-# How `make test` spreads the suite over two pytest-xdist workers (`-n 2 --dist loadscope`).
-# A scope, the unit handed to a worker, is a test module, so module- and session-scoped
+# How `make test` spreads the suite over pytest-xdist workers (`-n 3 --dist loadscope`). A
+# scope, the unit handed to a worker, is a test module, so module- and session-scoped
 # fixtures (trained models, MLflow stores, servers) are mostly built once; but the modules
-# that run Spark form one scope, so a single worker starts one JVM and one session for all
-# of them, and the modules in SPLIT, many independent cases on shared fixtures, are dealt
-# out in parts. Scopes go out longest first (Spark, then modules with slow tests), so no long
-# scope starts last while the other worker idles.
+# that use the Spark session form one scope, so a single worker starts one JVM and one
+# session for all of them, and the modules in SPLIT, many independent cases on shared
+# fixtures, are dealt out in parts. Scopes go out longest first (Spark, then modules with
+# slow tests), so no long scope starts last while the other workers idle. (Spark tests that
+# start Spark in processes of their own, such as test_spark_failures, need no shared scope.)
 SPARK = "spark"
 SPARK_MODULES = frozenset(
     {
         "tests/features/test_engine_parity.py",
         "tests/features/test_spark_contract.py",
-        "tests/features/test_spark_failures.py",
         "tests/features/test_spark_plans.py",
         "tests/serving/test_spark_scoring.py",
         "tests/serving/test_spark_udf.py",
@@ -105,18 +105,16 @@ def scope_of(nodeid: str) -> str:
     return module if parts is None else f"{module}#{zlib.crc32(nodeid.encode()) % parts}"
 
 
-def _runs_spark(item: pytest.Item) -> bool:
-    return item.get_closest_marker("spark") is not None or "spark" in getattr(
-        item, "fixturenames", ()
-    )
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    strays = [i.nodeid for i in items if _runs_spark(i) and scope_of(i.nodeid) != SPARK]
+    strays = [
+        i.nodeid
+        for i in items
+        if "spark" in getattr(i, "fixturenames", ()) and scope_of(i.nodeid) != SPARK
+    ]
     if strays:
         raise pytest.UsageError(
-            "tests that run Spark must be in a module of SPARK_MODULES (tests/conftest.py), "
-            f"so they share one worker and one session: {strays}"
+            "tests that use the Spark session must be in a module of SPARK_MODULES "
+            f"(tests/conftest.py), so they share one worker and one JVM: {strays}"
         )
     rank: dict[str, int] = {}
     for item in items:
