@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,3 +73,69 @@ def planned(spark, monkeypatch) -> dict[str, str]:
 
     monkeypatch.setattr(SparkSession, "sql", planning)
     return plans
+
+
+# How `make test` spreads the suite over pytest-xdist workers (`-n 3 --dist loadscope`). A
+# scope, the unit handed to a worker, is a test module, so module- and session-scoped
+# fixtures (trained models, MLflow stores, servers) are mostly built once; but the modules
+# that use the Spark session form one scope, so a single worker starts one JVM and one
+# session for all of them, and the modules in SPLIT, many independent cases on shared
+# fixtures, are dealt out in parts. Scopes go out longest first (Spark, then modules with
+# slow tests), so no long scope starts last while the other workers idle. (Spark tests that
+# start Spark in processes of their own, such as test_spark_failures, need no shared scope.)
+SPARK = "spark"
+SPARK_MODULES = frozenset(
+    {
+        "tests/features/test_engine_parity.py",
+        "tests/features/test_spark_contract.py",
+        "tests/features/test_spark_plans.py",
+        "tests/serving/test_spark_scoring.py",
+        "tests/serving/test_spark_udf.py",
+    }
+)
+SPLIT = {"tests/robustness/test_corpus.py": 2}
+
+
+def scope_of(nodeid: str) -> str:
+    """The scope a test is scheduled with: its module, the Spark scope, or a module's part."""
+    module = nodeid.split("::", 1)[0]
+    if module in SPARK_MODULES:
+        return SPARK
+    parts = SPLIT.get(module)
+    return module if parts is None else f"{module}#{zlib.crc32(nodeid.encode()) % parts}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    strays = [
+        i.nodeid
+        for i in items
+        if "spark" in getattr(i, "fixturenames", ()) and scope_of(i.nodeid) != SPARK
+    ]
+    if strays:
+        raise pytest.UsageError(
+            "tests that use the Spark session must be in a module of SPARK_MODULES "
+            f"(tests/conftest.py), so they share one worker and one JVM: {strays}"
+        )
+    rank: dict[str, int] = {}
+    for item in items:
+        scope = scope_of(item.nodeid)
+        if scope == SPARK:
+            rank[scope] = 0
+        elif item.get_closest_marker("slow") or scope != item.nodeid.split("::", 1)[0]:
+            rank[scope] = min(rank.get(scope, 1), 1)
+        else:
+            rank.setdefault(scope, 2)
+    items.sort(key=lambda item: rank[scope_of(item.nodeid)])
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return SharedScopes(config, log)

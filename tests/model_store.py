@@ -7,9 +7,13 @@ Both need the same thing: a bundle trained in a second or two on the synthetic t
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +84,27 @@ def tracking_to(uri: str) -> Iterator[str]:
         mlflow.set_tracking_uri(None)
 
 
+@cache
+def _empty_store() -> Path:
+    """An MLflow SQLite store as MLflow first creates it, built once per process."""
+    folder = Path(tempfile.mkdtemp(prefix="mlflow-empty-store-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    database = folder / "mlflow.db"
+    MlflowClient(f"sqlite:///{database}").search_experiments()
+    return database
+
+
+def new_sqlite_store(folder: Path) -> str:
+    """The URI of a new, empty MLflow SQLite store, ``folder/mlflow.db``.
+
+    MLflow builds a new database by running every schema migration, seconds each time; this
+    copies the one built first in the process instead, which MLflow opens as the same store.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_empty_store(), folder / "mlflow.db")
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
 @dataclass(frozen=True)
 class StoredModel:
     """Where a logged model lives: the store, its ``models:/m-…`` URI, and its registry URI."""
@@ -100,7 +125,7 @@ def log_to_sqlite_store(
 
     Returns with MLflow's tracking URI reset; use ``tracking_to`` to read from the store.
     """
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    uri = new_sqlite_store(folder)
     with tracking_to(uri):
         experiment = mlflow.create_experiment(
             "tests", artifact_location=(folder / "artifacts").as_uri()

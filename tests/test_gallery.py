@@ -78,6 +78,7 @@ def test_gallery_readme_lists_every_cluster(specs):
         assert f"({spec.slug}/README.md)" in readme and f"`{spec.labels.path}`" in readme
 
 
+@pytest.mark.slow
 def test_regenerating_gives_byte_identical_files(rebuilt, specs):
     written = [Path("extract") / f"{t}.csv" for t in ("firms", "links", "clusters", "labels")]
     written += [Path("README.md")] + [Path(s.slug) / "README.md" for s in specs]

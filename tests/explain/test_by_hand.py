@@ -169,6 +169,7 @@ def test_long_form_has_one_row_per_feature_and_role():
     assert list(first["shap"]) == [0.5, -0.2, 0.1] and set(first["path"]) == {"a"}
 
 
+@pytest.mark.slow
 @given(
     st.lists(
         st.one_of(

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from clusterpath.cli import EXIT_BAD_INPUT, app
 from clusterpath.resources import checkout_root
-from tests.model_store import tracking_to
+from tests.model_store import new_sqlite_store, tracking_to
 from tests.models.conftest import write_config
 from tests.processes import VENV_BIN
 
@@ -42,7 +42,7 @@ def artifact_paths(client: MlflowClient, run_id: str, folder: str | None = None)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('project-store') / 'mlflow.db'}"
+    return new_sqlite_store(tmp_path_factory.mktemp("project-store"))
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,14 @@ from clusterpath.models.pipeline import build_pipeline
 from clusterpath.models.support import feature_ranges
 from clusterpath.models.tracking import register_and_promote
 from clusterpath.serving.pyfunc import log_path_model, save_bundle
+from tests.model_store import new_sqlite_store
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy")
 
 
 @pytest.fixture
 def registry(tmp_path):
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_tracking_uri(new_sqlite_store(tmp_path))
     experiment = mlflow.create_experiment("p", artifact_location=(tmp_path / "art").as_uri())
     yield experiment
     mlflow.set_tracking_uri(None)

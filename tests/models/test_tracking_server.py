@@ -21,6 +21,7 @@ from clusterpath.cli import app
 from clusterpath.features.catalogue import load_catalogue
 from clusterpath.models.training import LIGHTGBM
 from clusterpath.pipelines.train import run_train
+from tests.model_store import new_sqlite_store
 from tests.models.conftest import write_config
 from tests.processes import VENV_BIN, free_port, running_server
 
@@ -42,7 +43,7 @@ def mlflow_server(tmp_path_factory):
         str(VENV_BIN / "mlflow"),
         "server",
         "--backend-store-uri",
-        f"sqlite:///{root / 'mlflow.db'}",
+        new_sqlite_store(root),
         "--artifacts-destination",
         str(root / "artifacts"),
         "--host",

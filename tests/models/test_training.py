@@ -10,6 +10,8 @@ from clusterpath.models.dataset import join_labels
 from clusterpath.models.path_model import PathModel
 from clusterpath.models.training import LIGHTGBM, split_holdout, train_and_evaluate
 
+pytestmark = pytest.mark.slow  # each module fixture trains and grades every model
+
 
 @pytest.fixture(scope="module")
 def trained(synthetic, config, rules, feature_ids, path_codes):

@@ -113,8 +113,10 @@ class Reference(_Frozen):
 
 
 def _read_list(path: Path, key: str) -> list[dict]:
+    # libyaml's safe loader when PyYAML has it: the same documents, read ten times faster
+    # (industries.yaml is read on every command, twice)
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)[key]
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[key]
 
 
 def _check_names(ref: Reference) -> None:
