@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PACKAGED = "_declared"
 
@@ -62,3 +65,14 @@ def declarations_root() -> Path:
 def locate(item: Declared) -> Path:
     """The path of one declaration file or folder."""
     return declarations_root() / item.value
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's document, read safely, with libyaml's parser when PyYAML has it.
+
+    Every command reads several declaration files (the industry table twice, the indicator
+    catalogue, the scoring settings); libyaml gives the same document in a tenth of the time.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with Path(path).open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)

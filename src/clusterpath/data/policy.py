@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 
 class _Frozen(BaseModel):
@@ -70,8 +69,7 @@ class PolicyCorpus(_Frozen):
 
 def _read_path_links(paths_file: Path) -> tuple[tuple[str, str], ...]:
     """Path code -> passage id from paths.yaml (kept here until a shared paths loader exists)."""
-    with paths_file.open(encoding="utf-8") as fh:
-        rows = yaml.safe_load(fh)["paths"]
+    rows = read_yaml(paths_file)["paths"]
     return tuple((str(r["code"]), str(r["policy_passage"])) for r in rows)
 
 
@@ -98,8 +96,7 @@ def load_policy_corpus(
     """
     path = path or locate(Declared.POLICY)
     paths_file = paths_file or locate(Declared.REFERENCE) / "paths.yaml"
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = read_yaml(path)
     try:
         corpus = PolicyCorpus(**raw, path_passages=_read_path_links(paths_file))
     except ValidationError as exc:

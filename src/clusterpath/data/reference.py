@@ -9,10 +9,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 
 class _Frozen(BaseModel):
@@ -113,10 +112,7 @@ class Reference(_Frozen):
 
 
 def _read_list(path: Path, key: str) -> list[dict]:
-    # libyaml's safe loader when PyYAML has it: the same documents, read ten times faster
-    # (industries.yaml is read on every command, twice)
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[key]
+    return read_yaml(path)[key]
 
 
 def _check_names(ref: Reference) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from clusterpath.models.monitoring import MonitoringConfig
 from clusterpath.models.support import TrustConfig
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 
 class _Frozen(BaseModel):
@@ -57,5 +56,4 @@ def default_scoring_config_path() -> Path:
 
 
 def load_scoring_config(path: Path | None = None) -> ScoringConfig:
-    with Path(path or default_scoring_config_path()).open(encoding="utf-8") as fh:
-        return ScoringConfig(**yaml.safe_load(fh))
+    return ScoringConfig(**read_yaml(path or default_scoring_config_path()))

@@ -6,10 +6,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 TRAITS = ("1.1.a", "1.1.b", "1.1.c", "1.1.d", "1.1.e")
 
@@ -69,5 +68,4 @@ class Catalogue(BaseModel):
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and check the catalogue file."""
     path = path or locate(Declared.CATALOGUE)
-    with path.open(encoding="utf-8") as fh:
-        return Catalogue(**yaml.safe_load(fh))
+    return Catalogue(**read_yaml(path))

@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from clusterpath.data.contract import LABEL_SOURCES
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 
 class _Frozen(BaseModel):
@@ -161,14 +160,9 @@ def default_rules_path() -> Path:
     return locate(Declared.RULES)
 
 
-def _read_yaml(path: Path) -> dict:
-    with Path(path).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
 def load_model_config(path: Path | None = None) -> ModelConfig:
     """Read and check the training configuration."""
-    return ModelConfig(**_read_yaml(path or default_model_config_path()))
+    return ModelConfig(**read_yaml(path or default_model_config_path()))
 
 
 def load_rules(
@@ -177,7 +171,7 @@ def load_rules(
     indicator_ids: tuple[str, ...] | None = None,
 ) -> RulesConfig:
     """Read the rule thresholds; check paths and indicators against the reference tables."""
-    rules = RulesConfig(**_read_yaml(path or default_rules_path()))
+    rules = RulesConfig(**read_yaml(path or default_rules_path()))
     if path_codes is not None and set(rules.paths) != set(path_codes):
         raise ValueError(
             f"rules.yaml must give criteria for exactly the paths {list(path_codes)}; "

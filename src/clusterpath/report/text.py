@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from clusterpath.resources import read_yaml
 
 LANGUAGES = ("zh", "en")
 STRINGS_FILE = Path(__file__).parent / "strings.yaml"
@@ -41,8 +41,7 @@ def load_text(lang: str, path: Path = STRINGS_FILE) -> Text:
     """Strings of ``lang``; every key must be given in every language."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
-    with path.open(encoding="utf-8") as fh:
-        raw: dict[str, dict[str, str]] = yaml.safe_load(fh)
+    raw: dict[str, dict[str, str]] = read_yaml(path)
     incomplete = sorted(
         str(k) for k, v in raw.items() if not isinstance(k, str) or set(v) != set(LANGUAGES)
     )

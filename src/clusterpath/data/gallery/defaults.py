@@ -10,11 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clusterpath.data.reference import load_reference
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 
 class _Frozen(BaseModel):
@@ -115,7 +114,7 @@ def defaults_path() -> Path:
 def load_defaults(path: Path | None = None) -> Defaults:
     """Read the defaults; every domain must have a table and every value a provenance."""
     path = path or defaults_path()
-    defaults = Defaults(**yaml.safe_load(path.read_text(encoding="utf-8")))
+    defaults = Defaults(**read_yaml(path))
     codes = set(load_reference().domain_codes)
     if set(defaults.domains) != codes:
         raise ValueError(f"{path}: domains {sorted(defaults.domains)} differ from {sorted(codes)}")

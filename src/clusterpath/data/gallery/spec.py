@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clusterpath.data.contract import ENTITY_TYPES
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 LISTS = ("ndrc_sei_2019", "miit_advanced_mfg_2022", "most_innovative_pilot", "provincial", "other")
 SHARES = (
@@ -211,11 +211,10 @@ def gallery_dir() -> Path:
 
 
 def load_spec(path: Path) -> ClusterSpec:
-    with path.open(encoding="utf-8") as fh:
-        try:
-            raw = yaml.safe_load(fh)
-        except yaml.YAMLError as err:
-            raise ValueError(f"not valid YAML: {' '.join(str(err).split())}") from err
+    try:
+        raw = read_yaml(path)
+    except yaml.YAMLError as err:
+        raise ValueError(f"not valid YAML: {' '.join(str(err).split())}") from err
     return ClusterSpec(**raw)
 
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from clusterpath.data.reference import Reference
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -48,8 +47,7 @@ class ClusterIdentity:
 def load_geography(reference: Reference, path: Path | None = None) -> Geography:
     """Read ``cities.yaml`` and check its domains and fields against ``domains.yaml``."""
     path = path or locate(Declared.REFERENCE) / "cities.yaml"
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = read_yaml(path)
     fields = {d: tuple((zh, en) for zh, en in rows) for d, rows in raw["fields"].items()}
     cities = tuple(
         City(

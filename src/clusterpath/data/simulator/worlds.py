@@ -20,10 +20,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clusterpath.resources import Declared, locate
+from clusterpath.resources import Declared, locate, read_yaml
 
 RANDOM = "random"
 DRAWN_FIELDS = (  # drawn per cluster inside the world's range
@@ -159,8 +158,7 @@ def default_worlds_path() -> Path:
 @cache
 def load_worlds(path: Path | None = None) -> WorldCatalogue:
     """Read and check the world declarations (cached: the file is read once per process)."""
-    with Path(path or default_worlds_path()).open(encoding="utf-8") as fh:
-        return WorldCatalogue(**yaml.safe_load(fh))
+    return WorldCatalogue(**read_yaml(path or default_worlds_path()))
 
 
 def check_world_name(name: str, catalogue: WorldCatalogue) -> None:
