@@ -130,20 +130,13 @@ def test_tables_are_found_through_hadoop_as_the_local_search_finds_them(spark, t
     ],
 )
 def test_csv_header_read_from_the_sample_names_columns_as_spark_does(spark, tmp_path, written):
-    from clusterpath.spark.extract import HadoopPath, csv_encoding, read_table
+    from clusterpath.spark.extract import HadoopPath, csv_encoding, csv_reader, read_table
 
     path = tmp_path / "firms.csv"
     path.write_bytes(written)
     place = HadoopPath(spark, str(path))
     encoding = csv_encoding(place.head())
-    inferred = (
-        spark.read.option("header", True)
-        .option("escape", '"')
-        .option("encoding", encoding)
-        .option("ignoreLeadingWhiteSpace", True)
-        .option("ignoreTrailingWhiteSpace", True)
-        .csv(str(path))
-    )
+    inferred = csv_reader(spark, encoding).csv(str(path))  # Spark reads the header itself
     ours = read_table(spark, place, encoding)
     assert ours.columns == [c.lstrip("\ufeff") for c in inferred.columns]
     assert ours.collect() == inferred.collect()

@@ -274,6 +274,18 @@ def csv_header(head: bytes, encoding: str) -> list[str] | None:
     return names
 
 
+def csv_reader(spark, encoding: str | None):
+    """Spark's CSV reader set as the frame reader reads CSV: a header row, doubled quotes,
+    blanks around cells dropped, in ``encoding``."""
+    return (
+        spark.read.option("header", True)
+        .option("escape", '"')
+        .option("encoding", encoding)
+        .option("ignoreLeadingWhiteSpace", True)
+        .option("ignoreTrailingWhiteSpace", True)
+    )
+
+
 def read_table(spark, location: HadoopPath, encoding: str | None):
     """The table's rows as written: Parquet with its stored types, CSV as text (blanks around
     cells dropped, as the frame reader does), the header's byte-order mark removed. A CSV
@@ -281,13 +293,7 @@ def read_table(spark, location: HadoopPath, encoding: str | None):
     job to read it."""
     if location.suffix.lower() == ".parquet":
         return spark.read.parquet(location.uri)
-    reader = (
-        spark.read.option("header", True)
-        .option("escape", '"')
-        .option("encoding", encoding)
-        .option("ignoreLeadingWhiteSpace", True)
-        .option("ignoreTrailingWhiteSpace", True)
-    )
+    reader = csv_reader(spark, encoding)
     names = csv_header(location.head(), encoding)
     if names is not None:
         schema = ", ".join(f"{SPARK.quote(n)} STRING" for n in names)
