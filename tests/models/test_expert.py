@@ -11,6 +11,7 @@ from clusterpath.models.expert import (
     ExpertRows,
     clarity_of,
     concat_rows,
+    gallery_alone,
     gallery_metrics,
     gallery_table,
     leave_one_cluster_out,
@@ -58,6 +59,22 @@ def test_every_expert_cluster_is_predicted_by_a_fit_without_it() -> None:
     assert fit.seen == [{"S1", "S2", "G2"}, {"S1", "S2", "G1"}]
     # without G1: paths a, b, b -> 1/3; without G2: a, b, a, a -> 3/4
     np.testing.assert_allclose(proba[:, 0], [1 / 3, 1 / 3, 3 / 4])
+
+
+def test_gallery_alone_fits_on_the_other_expert_clusters_only() -> None:
+    expert = rows(["G1", "G1", "G2", "G3"], ["a", "a", "b", "b"], [0.0, 0.1, 1.0, 0.9], "expert")
+    clarity = pd.Series(["clear", "clear", "mixed", "clear"])
+    fit = Recorder()
+    alone = gallery_alone(fit, ExpertRows(expert, clarity), CLASSES)
+    assert fit.seen == [{"G2", "G3"}, {"G1", "G3"}, {"G1", "G2"}]
+    # share of a without G1: 0 -> b (wrong twice); without G2: 2/3 -> a (wrong);
+    # without G3: 2/3 -> a (wrong): nothing agrees, a majority vote read backwards
+    assert alone == {"alone_agreement_clear": 0.0, "alone_agreement_all": 0.0}
+    # three clusters of a and one of b: the three a are right (2/3 a without each), b wrong
+    expert = rows(["G1", "G2", "G3", "G4"], ["a", "a", "a", "b"], [0.0] * 4, "expert")
+    clarity = pd.Series(["clear", "mixed", "mixed", "clear"])
+    alone = gallery_alone(Recorder(), ExpertRows(expert, clarity), CLASSES)
+    assert alone == {"alone_agreement_clear": 0.5, "alone_agreement_all": 0.75}
 
 
 def test_with_rows_adds_the_expert_rows_to_every_fit_and_keeps_their_weight() -> None:

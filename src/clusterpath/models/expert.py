@@ -94,6 +94,25 @@ def leave_one_cluster_out(
     return proba
 
 
+def gallery_alone(
+    fit: FitFunction, expert: ExpertRows, classes: Sequence[str]
+) -> dict[str, float]:
+    """How far the expert rows' own indicators separate their documented paths: each cluster
+    predicted by ``fit`` on the other expert clusters alone, no simulated rows.
+
+    A low figure says the extracts of the real clusters hardly carry their readings (most of
+    each is its domain's defaults), so no model can agree much with them; a high one that
+    agreement is there to be learnt. Returns ``alone_agreement_clear`` and ``_all``."""
+    nobody = expert.data.take(np.array([], dtype=int))
+    proba = leave_one_cluster_out(fit, nobody, expert.data, classes)
+    agrees = predicted_labels(proba, classes) == expert.data.y.to_numpy(object)
+    clear = (expert.clarity == CLEAR).to_numpy()
+    return {
+        "alone_agreement_clear": float(agrees[clear].mean()) if clear.any() else float("nan"),
+        "alone_agreement_all": float(agrees.mean()),
+    }
+
+
 def gallery_table(
     expert: ExpertRows,
     proba: np.ndarray,

@@ -46,6 +46,7 @@ from clusterpath.models.expert import (
     ExpertRows,
     FitFunction,
     estimate_on_expert,
+    gallery_alone,
     gallery_metrics,
     gallery_table,
     leave_one_cluster_out,
@@ -437,6 +438,9 @@ def train_and_evaluate(
             config.random_state,
         )
         evaluations[LIGHTGBM]["gallery"].metrics.update(check)
+        evaluations[LIGHTGBM]["gallery"].metrics.update(
+            gallery_alone(refits["logistic"], expert, classes)
+        )
         evaluations[LIGHTGBM]["holdout"].metrics["real_source_factor_mean"] = float(
             real_source.factors(holdout.X).mean()
         )

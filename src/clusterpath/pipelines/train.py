@@ -263,6 +263,12 @@ def gallery_lines(result: TrainingResult) -> list[str]:
         )
     m = result.evaluations[LIGHTGBM]["gallery"].metrics
     lines.append(f"gallery: {_flags_text(m, 'low_trust or low confidence')}")
+    if "alone_agreement_all" in m:
+        lines.append(
+            "gallery alone (logistic regression on the other gallery clusters, no simulated "
+            f"rows): agreement clear {m['alone_agreement_clear']:.1%}, "
+            f"all {m['alone_agreement_all']:.1%}"
+        )
     if "estimated_accuracy" in m:
         lines.append(
             f"gallery: estimated accuracy {m['estimated_accuracy']:.3f} "
