@@ -15,6 +15,7 @@ from clusterpath.models.real_source import (
     confidence_ratio,
     cross_fitted_factors,
     fit_real_source,
+    source_separability,
 )
 
 CLASSES = ["a", "b"]
@@ -114,6 +115,19 @@ def test_cross_fitted_factors_leave_each_cluster_out():
     # the first cluster's factor comes from the others' ratio (10 right of 35 minus its own)
     left_out = fit_real_source(simulated, real.iloc[5:], proba[5:], truth[5:], CLASSES, ["x", "y"])
     assert factors[:5] == pytest.approx(left_out.factors(real.iloc[:5]))
+
+
+def test_source_separability_near_one_apart_and_near_a_half_when_alike():
+    simulated, real, _, _ = _two_sources()
+    sim_groups = [f"S{i}" for i in range(len(simulated))]
+    real_groups = np.repeat([f"G{i}" for i in range(8)], 5)
+    assert source_separability(simulated, sim_groups, real, real_groups, ["x", "y"]) > 0.99
+    # the real rows drawn like the simulated ones: no linear boundary tells them apart
+    rng = np.random.default_rng(3)
+    alike = pd.DataFrame(rng.normal(size=(40, 2)), columns=["x", "y"])
+    same = pd.DataFrame(rng.normal(size=(200, 2)), columns=["x", "y"])
+    auc = source_separability(same, [f"S{i}" for i in range(200)], alike, real_groups, ["x", "y"])
+    assert 0.3 < auc < 0.7
 
 
 @settings(max_examples=60, deadline=None)

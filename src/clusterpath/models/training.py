@@ -429,6 +429,7 @@ def train_and_evaluate(
             evaluations[name]["gallery"] = graded
         real_source, check = estimate_on_expert(
             train.X,
+            train.groups,
             expert,
             gallery[LIGHTGBM],
             distances(expert.data.X, support) > support["threshold"],

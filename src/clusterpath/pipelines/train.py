@@ -269,6 +269,11 @@ def gallery_lines(result: TrainingResult) -> list[str]:
             f"rows): agreement clear {m['alone_agreement_clear']:.1%}, "
             f"all {m['alone_agreement_all']:.1%}"
         )
+    if "source_auc" in m:
+        lines.append(
+            f"gallery against the simulated rows: source AUC {m['source_auc']:.3f} "
+            "(0.5: inside the simulated spread; 1: outside it)"
+        )
     if "estimated_accuracy" in m:
         lines.append(
             f"gallery: estimated accuracy {m['estimated_accuracy']:.3f} "
