@@ -189,14 +189,21 @@ def revenue_scale(cluster: ResolvedCluster, named: list[Entity], rng_seed: int) 
     return rest / drawn
 
 
-def outside_partner(spec: ClusterSpec, rng: np.random.Generator, index: int, of: Entity):
-    """A firm outside every monitored cluster: a parent, customer or supplier of ``of``."""
+def outside_partner(
+    spec: ClusterSpec,
+    rng: np.random.Generator,
+    index: int,
+    of: Entity,
+    industry_code: str | None = None,
+):
+    """A firm outside every monitored cluster: a parent, customer or supplier of ``of``, in
+    ``of``'s division unless another is given."""
     revenue = float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0))
     return Entity(
         firm_id=f"{spec.cluster_id}-X{index:04d}",
         cluster_id=None,
         entity_type="enterprise",
-        industry_code=of.industry_code,
+        industry_code=industry_code or of.industry_code,
         founded_year=int(rng.integers(1980, spec.years[0])),
         ownership=of.ownership,
         hq_outside=False,
@@ -255,15 +262,29 @@ def pattern_ties(
             ties.append(_tie(rng, "investment", parent, firm, 0.3))
             if rng.random() < 0.5:
                 ties.append(_tie(rng, "tech_transfer", parent, firm, 0.0))
+    codes = sorted({f.industry_code for f in firms})
     for _ in range(round(p.external_per_firm * len(firms))):
         firm = firms[rng.integers(len(firms))]
-        partner = outside_partner(spec, rng, len(partners) + 1, firm)
+        code = _partner_division(rng, p.cross_industry, firm.industry_code, codes)
+        partner = outside_partner(spec, rng, len(partners) + 1, firm, code)
         partners.append(partner)
         if rng.random() < 0.6:
             ties.append(_tie(rng, "supply", firm, partner, 0.2))
         else:
             ties.append(_tie(rng, "supply", partner, firm, 0.05))
     return ties, partners
+
+
+def _partner_division(
+    rng: np.random.Generator, cross_share: float, own: str, codes: list[str]
+) -> str:
+    """An outside customer's or supplier's division: another of the cluster's divisions with
+    the pattern's cross-industry share (supply crosses industries as often outside the
+    cluster as inside), else the firm's own."""
+    others = [c for c in codes if c != own]
+    if others and rng.random() < cross_share:
+        return others[int(rng.integers(len(others)))]
+    return own
 
 
 def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) -> list[Tie]:

@@ -93,7 +93,8 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"unnamed firms supply them when there are any. Each research body tied to "
         f"{p.research_reach} firms; {p.peer_per_firm:g} peer ties per firm, "
         f"{p.cross_industry:.0%} across divisions; {p.parent_share:.0%} of branches tied to an "
-        f"outside parent; {p.external_per_firm:g} outside ties per firm (all default).",
+        f"outside parent; {p.external_per_firm:g} outside ties per firm, as often across "
+        "divisions (all default).",
         f"- Result in {first}: {len(inside):,} entities in the cluster, "
         f"{len(year_links):,} links ({len(year_links) / max(len(inside), 1):.2f} per entity), "
         f"enterprise revenue {total:,.0f}{documented}.",
