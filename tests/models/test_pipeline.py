@@ -24,6 +24,11 @@ def test_config_file_loads_with_the_documented_settings(config: ModelConfig):
     assert config.evaluation.holdout_share == 0.2
     assert config.lightgbm.n_jobs == 2
     assert config.calibration.method in ("sigmoid", "isotonic", "temperature")
+    # randomised split thresholds reach the classifier the pipeline builds, when asked for
+    for randomised in (True, False):
+        chosen = config.with_lightgbm(extra_trees=randomised)
+        step = build_pipeline(chosen, ["rd_intensity"]).steps[-1][1]
+        assert step.get_params()["extra_trees"] is randomised
 
 
 def test_config_is_frozen_and_checked(config: ModelConfig):

@@ -26,6 +26,7 @@ class LightGBMConfig(_Frozen):
     class_weight: Literal["balanced"] | None = None
     colsample_bytree: float = Field(default=1.0, gt=0, le=1)
     reg_lambda: float = Field(default=0.0, ge=0)
+    extra_trees: bool = False
     early_stopping_rounds: int | None = Field(default=None, gt=0)
     early_stopping_share: float = Field(default=0.2, gt=0, lt=1)
     n_jobs: int = 2

@@ -58,6 +58,7 @@ def lightgbm_classifier(
         class_weight=params.class_weight,
         colsample_bytree=params.colsample_bytree,
         reg_lambda=params.reg_lambda,
+        extra_trees=params.extra_trees,
         random_state=random_state,
         deterministic=True,
         force_row_wise=True,
