@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from clusterpath.data.gallery.build import write_gallery
+from clusterpath.data.gallery.generate import partner_weights
 from clusterpath.data.gallery.resolve import resolve
 from clusterpath.data.gallery.spec import ClusterSpec, load_spec, load_specs
 from clusterpath.data.readers import load_extract
@@ -142,3 +143,12 @@ def test_a_spec_citing_an_unknown_source_is_refused(tmp_path):
     broken.write_text(text.replace("ref: greenlogic", "ref: nowhere"), "utf-8")
     with pytest.raises(ValidationError, match="nowhere"):
         load_spec(broken)
+
+
+def test_partner_weights_are_one_over_the_revenue_rank():
+    assert partner_weights([10.0, 30.0, 20.0]).tolist() == [1 / 3, 1.0, 1 / 2]
+    # equal revenues keep their order, so the draw stays reproducible
+    assert partner_weights([5.0, 5.0]).tolist() == [1.0, 1 / 2]
+    # Zipf: the k-th largest firm is chosen k times less often than the largest
+    weights = partner_weights([float(v) for v in range(100)])
+    assert weights.max() / weights.min() == pytest.approx(100.0)

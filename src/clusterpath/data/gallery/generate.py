@@ -7,6 +7,7 @@ rows do not change when another cluster is added.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -275,6 +276,16 @@ def pattern_ties(
     return ties, partners
 
 
+def partner_weights(revenues: Sequence[float]) -> np.ndarray:
+    """One over each firm's rank by revenue (1 for the largest; ties keep their order):
+    chosen in proportion, firms hold ties in numbers that follow Zipf's law, as customer
+    links do in Japan's firm network (a power-law tail of exponent one)."""
+    order = np.argsort(-np.asarray(revenues, dtype=float), kind="stable")
+    rank = np.empty(len(order))
+    rank[order] = np.arange(1, len(order) + 1)
+    return 1.0 / rank
+
+
 def _partner_division(
     rng: np.random.Generator, cross_share: float, own: str, codes: list[str]
 ) -> str:
@@ -288,7 +299,11 @@ def _partner_division(
 
 
 def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) -> list[Tie]:
-    """Ties among unnamed firms; a share cross industry divisions by construction."""
+    """Ties among unnamed firms; a share cross industry divisions by construction.
+
+    A tie starts at a firm drawn at random and ends at one drawn with weight one over its
+    revenue rank, so the number of ties a firm holds follows Zipf's law and the larger firms
+    hold more of them (``partner_weights``)."""
     by_division: dict[str, list[int]] = {}
     for i, firm in enumerate(firms):
         by_division.setdefault(firm.industry_code, []).append(i)
@@ -296,13 +311,15 @@ def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) ->
         code: [j for j in range(len(firms)) if firms[j].industry_code != code]
         for code in by_division
     }
+    weight = partner_weights([f.revenue for f in firms])
     ties = []
     for _ in range(round(p.peer_per_firm * len(firms))):
         i = int(rng.integers(len(firms)))
         code = firms[i].industry_code
         cross = rng.random() < p.cross_industry and others[code]
-        pool = others[code] if cross else by_division[code]
-        j = int(pool[rng.integers(len(pool))])
+        pool = np.asarray(others[code] if cross else by_division[code])
+        chance = weight[pool] / weight[pool].sum()
+        j = int(pool[rng.choice(len(pool), p=chance)])
         if j == i:
             continue
         kind = str(_pick(rng, p.peer_types, 1)[0])
