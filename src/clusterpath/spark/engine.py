@@ -20,8 +20,8 @@ class SparkEngine:
 
     A stage that DuckDB would store as a table is computed at once and kept with its plan
     cut (``checkpointed``), so a later stage starts from its rows instead of planning, and
-    re-planning, every stage before it; view stages stay plans. Only small reference tables
-    are registered from pandas.
+    re-planning, every stage before it; view stages and ``PLANNED`` stay plans. Only small
+    reference tables are registered from pandas.
     """
 
     def __init__(self, session) -> None:
