@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -259,7 +260,9 @@ class Watchdog:
 def jvm_death(code: int | None, log: Path | None) -> str:
     """One line on why the JVM ended, from the last Java error its log names."""
     cause = last_java_error(log)
-    text = f"Spark's JVM ended (exit code {code})"
+    text = "Spark's JVM stopped answering"  # still exiting
+    if code is not None:
+        text = f"Spark's JVM ended (exit code {code})"
     if cause:
         text += f": {cause}"
     if "OutOfMemoryError" in (cause or ""):
@@ -305,22 +308,30 @@ class GuardedSession:
             raise self.failure(exc) from None
 
     def failure(self, exc: BaseException) -> SparkFailure:
-        if self.watchdog is not None:
-            if self.watchdog.dead or _looks_disconnected(exc):
-                self.watchdog.process.wait(timeout=GRACE_SECONDS) if not self.watchdog.dead else 0
-            if self.watchdog.dead:
-                self.watchdog.reported.set()
-                return SparkFailure(jvm_death(self.watchdog.process.poll(), self.log))
+        watchdog = self.watchdog
+        if watchdog is not None and (watchdog.dead or _looks_disconnected(exc)):
+            # a JVM out of memory or killed may take a moment to exit; its log names why
+            with suppress(subprocess.TimeoutExpired):
+                watchdog.process.wait(timeout=GRACE_SECONDS)
+            if watchdog.dead or last_java_error(self.log):
+                watchdog.reported.set()
+                return SparkFailure(jvm_death(watchdog.process.poll(), self.log))
         return SparkFailure(f"Spark failed: {first_line(exc)}")
 
     def stop(self) -> None:
+        """End the session; never raise over a failure already reported (this runs in the
+        ``finally`` of the command, where an error would hide the one that ended it)."""
         if not self.owned:
             return
         if self.watchdog is not None:
             self.watchdog.stopping.set()
-            if self.watchdog.dead:
+            if self.watchdog.dead or self.watchdog.reported.is_set():
                 return
-        self.spark.stop()
+        try:
+            self.spark.stop()
+        except Exception as exc:
+            if not _looks_disconnected(exc):
+                raise
         if self.log is not None and self.log.name.startswith("clusterpath-spark-"):
             self.log.unlink(missing_ok=True)
 
