@@ -298,6 +298,15 @@ def _partner_division(
     return own
 
 
+def _weighted_pool(pool: list[int], weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A pool of firms and its cumulative chances, worked out once per pool: one uniform
+    draw then picks a firm as ``Generator.choice`` with these weights would."""
+    members = np.asarray(pool)
+    cdf = (weight[members] / weight[members].sum()).cumsum()
+    cdf /= cdf[-1]
+    return members, cdf
+
+
 def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) -> list[Tie]:
     """Ties among unnamed firms; a share cross industry divisions by construction.
 
@@ -312,14 +321,15 @@ def _peer_ties(rng: np.random.Generator, p: LinkPattern, firms: list[Entity]) ->
         for code in by_division
     }
     weight = partner_weights([f.revenue for f in firms])
+    within = {code: _weighted_pool(pool, weight) for code, pool in by_division.items()}
+    across = {code: _weighted_pool(pool, weight) for code, pool in others.items() if pool}
     ties = []
     for _ in range(round(p.peer_per_firm * len(firms))):
         i = int(rng.integers(len(firms)))
         code = firms[i].industry_code
         cross = rng.random() < p.cross_industry and others[code]
-        pool = np.asarray(others[code] if cross else by_division[code])
-        chance = weight[pool] / weight[pool].sum()
-        j = int(pool[rng.choice(len(pool), p=chance)])
+        pool, cdf = across[code] if cross else within[code]
+        j = int(pool[cdf.searchsorted(rng.random(), side="right")])
         if j == i:
             continue
         kind = str(_pick(rng, p.peer_types, 1)[0])
