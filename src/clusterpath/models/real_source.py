@@ -82,6 +82,23 @@ def confidence_ratio(proba: np.ndarray, truth: Sequence[str], classes: Sequence[
     return min(1.0, right / float(proba.max(axis=1).mean()))
 
 
+def _source_rows(
+    simulated: pd.DataFrame, real: pd.DataFrame, columns: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both sources' rows standardised over their union (undefined values at the median),
+    whether each row is real, and the centre and scale used."""
+    both = pd.concat([simulated[columns], real[columns]], ignore_index=True).astype(float)
+    centre = both.median().fillna(0.0).to_numpy()
+    scale = both.std().to_numpy()
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    is_real = np.r_[np.zeros(len(simulated)), np.ones(len(real))]
+    return _standardised(both, columns, centre, scale), is_real, centre, scale
+
+
+def _source_classifier() -> LogisticRegression:
+    return LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
+
+
 def fit_real_source(
     simulated: pd.DataFrame,
     real: pd.DataFrame,
@@ -96,14 +113,8 @@ def fit_real_source(
     if len(simulated) > MAX_SIMULATED_ROWS:
         simulated = simulated.sample(MAX_SIMULATED_ROWS, random_state=seed)
     columns = list(feature_ids)
-    both = pd.concat([simulated[columns], real[columns]], ignore_index=True).astype(float)
-    centre = both.median().fillna(0.0).to_numpy()
-    scale = both.std().to_numpy()
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    z = _standardised(both, columns, centre, scale)
-    is_real = np.r_[np.zeros(len(simulated)), np.ones(len(real))]
-    classifier = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
-    classifier.fit(z, is_real)
+    z, is_real, centre, scale = _source_rows(simulated, real, columns)
+    classifier = _source_classifier().fit(z, is_real)
     return RealSourceCorrection(
         feature_ids=tuple(columns),
         centre=tuple(float(v) for v in centre),
@@ -132,17 +143,11 @@ def source_separability(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import GroupKFold
 
-    columns = list(feature_ids)
-    both = pd.concat([simulated[columns], real[columns]], ignore_index=True).astype(float)
-    centre = both.median().fillna(0.0).to_numpy()
-    scale = both.std().to_numpy()
-    z = _standardised(both, columns, centre, np.where(scale > 0, scale, 1.0))
-    is_real = np.r_[np.zeros(len(simulated)), np.ones(len(real))]
+    z, is_real, _, _ = _source_rows(simulated, real, list(feature_ids))
     groups = np.r_[np.asarray(simulated_groups, object), np.asarray(real_groups, object)]
     score = np.zeros(len(z))
     for fit_rows, held in GroupKFold(n_splits=folds).split(z, is_real, groups):
-        classifier = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
-        classifier.fit(z[fit_rows], is_real[fit_rows])
+        classifier = _source_classifier().fit(z[fit_rows], is_real[fit_rows])
         score[held] = classifier.decision_function(z[held])
     return float(roc_auc_score(is_real, score))
 
