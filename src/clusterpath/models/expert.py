@@ -26,7 +26,6 @@ from clusterpath.models.real_source import (
     RealSourceCorrection,
     cross_fitted_factors,
     fit_real_source,
-    source_separability,
 )
 
 CLEAR = "clear"
@@ -165,7 +164,6 @@ def gallery_metrics(table: pd.DataFrame, classes: Sequence[str]) -> dict[str, fl
 
 def estimate_on_expert(
     simulated: pd.DataFrame,
-    simulated_groups: Sequence[str],
     expert: ExpertRows,
     table: pd.DataFrame,
     low_trust: np.ndarray,
@@ -178,8 +176,7 @@ def estimate_on_expert(
     check of the batch estimate on the expert rows as scoring would give it: each row's
     leave-one-cluster-out probabilities (``table``), its ``low_trust`` scaling and its
     resemblance factor from a correction fitted without its cluster, against the actual
-    agreement, and how well the indicators tell the expert rows from the simulated ones
-    (``source_auc``). ``table`` gains each row's ``estimate_factor``."""
+    agreement. ``table`` gains each row's ``estimate_factor``."""
     proba = table[[f"p_{c}" for c in classes]].to_numpy(float)
     truth = expert.data.y.to_numpy(object)
     X, groups = expert.data.X, expert.data.groups.to_numpy(object)
@@ -198,5 +195,4 @@ def estimate_on_expert(
         "estimated_accuracy_uncorrected": plain["estimated_accuracy"],
         "estimate_gap": corrected["estimated_accuracy"] - corrected["actual_accuracy"],
         "estimate_factor_mean": float(factors.mean()),
-        "source_auc": source_separability(simulated, simulated_groups, X, groups, feature_ids),
     }

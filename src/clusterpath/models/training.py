@@ -60,6 +60,7 @@ from clusterpath.models.pipeline import (
     lightgbm_step,
     predict_proba_ordered,
 )
+from clusterpath.models.real_source import source_separability
 from clusterpath.models.shift import LIGHTGBM, ShiftResult, flag_summary, shift_test
 from clusterpath.models.splits import Split, grouped_folds, grouped_split
 from clusterpath.models.support import distances, feature_ranges, fit_support, important_features
@@ -429,7 +430,6 @@ def train_and_evaluate(
             evaluations[name]["gallery"] = graded
         real_source, check = estimate_on_expert(
             train.X,
-            train.groups,
             expert,
             gallery[LIGHTGBM],
             distances(expert.data.X, support) > support["threshold"],
@@ -440,7 +440,10 @@ def train_and_evaluate(
         )
         evaluations[LIGHTGBM]["gallery"].metrics.update(check)
         evaluations[LIGHTGBM]["gallery"].metrics.update(
-            gallery_alone(refits["logistic"], expert, classes)
+            gallery_alone(refits["logistic"], expert, classes),
+            source_auc=source_separability(
+                train.X, train.groups, expert.data.X, expert.data.groups, feature_ids
+            ),
         )
         evaluations[LIGHTGBM]["holdout"].metrics["real_source_factor_mean"] = float(
             real_source.factors(holdout.X).mean()
