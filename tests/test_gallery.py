@@ -12,9 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from clusterpath.data.gallery.build import write_gallery
+from clusterpath.data.gallery.defaults import load_defaults
 from clusterpath.data.gallery.generate import partner_weights
 from clusterpath.data.gallery.resolve import resolve
-from clusterpath.data.gallery.spec import ClusterSpec, load_spec, load_specs
+from clusterpath.data.gallery.spec import ClusterSpec, Share, load_spec, load_specs
 from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
 from clusterpath.resources import Declared, locate
@@ -152,3 +153,27 @@ def test_partner_weights_are_one_over_the_revenue_rank():
     # Zipf: the k-th largest firm is chosen k times less often than the largest
     weights = partner_weights([float(v) for v in range(100)])
     assert weights.max() / weights.min() == pytest.approx(100.0)
+
+
+def test_the_lead_industry_holds_its_share_and_the_rest_spreads_evenly():
+    tiny = {"divisions": {"39": 0.6, "65": 0.4}, "other_divisions": ("13", "17", "39")}
+    table = load_defaults().table("next_gen_it").model_copy(update=tiny)
+    # worked by hand: 0.7 x (0.6, 0.4) for the lead; 0.3 over the two others not in it
+    assert table.firm_mix(0.7) == pytest.approx({"39": 0.42, "65": 0.28, "13": 0.15, "17": 0.15})
+    assert table.firm_mix(1.0) == pytest.approx({"39": 0.6, "65": 0.4, "13": 0.0, "17": 0.0})
+    assert sum(table.firms().divisions.values()) == pytest.approx(1.0)
+
+
+def test_a_documented_lead_industry_share_replaces_the_default(specs):
+    spec = next(s for s in specs if s.slug == "zhuzhou_rail")
+    ref = next(iter(spec.shares.values())).ref
+    documented = spec.model_copy(
+        update={"shares": {**spec.shares, "lead_industry_share": Share(value=0.9, ref=ref)}}
+    )
+    table = load_defaults().table(spec.domain)
+    lead = sum(resolve(documented).firms.divisions[c] for c in table.divisions)
+    assert lead == pytest.approx(0.9)
+    assert sum(resolve(spec).firms.divisions[c] for c in table.divisions) == pytest.approx(
+        table.lead_industry_share
+    )
+    assert resolve(documented).documented["divisions"] == ref

@@ -52,11 +52,12 @@ def test_every_undocumented_shape_value_is_its_domain_default(built):
     defaults = load_defaults()
     for spec in built:
         table = defaults.table(spec.domain)
+        shape = table.firms()
         cluster = resolve(spec)
         for field in SyntheticFirms.model_fields:
             if field in cluster.documented:
                 continue
-            assert getattr(cluster.firms, field) == getattr(table, field), (spec.slug, field)
+            assert getattr(cluster.firms, field) == getattr(shape, field), (spec.slug, field)
         assert cluster.pattern == table.links, spec.slug
 
 

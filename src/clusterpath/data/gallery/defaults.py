@@ -25,7 +25,7 @@ class SyntheticFirms(_Frozen):
     register of real firms)."""
 
     firm_count: int = Field(ge=0)
-    divisions: dict[str, float]
+    divisions: dict[str, float]  # the whole mix: lead industry and other divisions
     ownership: dict[str, float]
     hq_outside_share: float = Field(ge=0, le=1)
     mean_age: float = Field(gt=0)
@@ -73,8 +73,14 @@ class NamedDefaults(_Frozen):
 
 
 class DomainDefaults(SyntheticFirms):
-    """One domain's table: the unnamed firms' shape, link pattern and named-entity values."""
+    """One domain's table: the unnamed firms' shape, link pattern and named-entity values.
 
+    ``divisions`` is the lead industry's mix; ``lead_industry_share`` of the unnamed firms
+    sit in it and the rest evenly in the ``other_divisions`` outside it (see ``firm_mix``).
+    """
+
+    lead_industry_share: float = Field(gt=0, le=1)
+    other_divisions: tuple[str, ...]
     links: LinkPattern
     named: dict[str, NamedDefaults]
 
@@ -86,8 +92,22 @@ class DomainDefaults(SyntheticFirms):
                 raise ValueError(f"{name} shares sum to {total}, not 1")
         return self
 
-    def firms(self) -> SyntheticFirms:
-        return SyntheticFirms(**self.model_dump(include=set(SyntheticFirms.model_fields)))
+    def firms(self, lead_industry_share: float | None = None) -> SyntheticFirms:
+        """The unnamed firms' shape, with the division mix for the lead industry's share
+        (the default's unless a documented share is given)."""
+        share = self.lead_industry_share if lead_industry_share is None else lead_industry_share
+        shape = self.model_dump(include=set(SyntheticFirms.model_fields))
+        return SyntheticFirms(**{**shape, "divisions": self.firm_mix(share)})
+
+    def firm_mix(self, lead_industry_share: float) -> dict[str, float]:
+        """Lead divisions weighted by ``lead_industry_share``, the other divisions evenly
+        sharing the rest: a cluster is its lead industry and some of its place's others."""
+        others = [c for c in self.other_divisions if c not in self.divisions]
+        if not others:
+            return dict(self.divisions)
+        rest = (1 - lead_industry_share) / len(others)
+        mix = {c: w * lead_industry_share for c, w in self.divisions.items()}
+        return {**mix, **dict.fromkeys(others, rest)}
 
 
 class Defaults(_Frozen):
@@ -122,6 +142,10 @@ def load_defaults(path: Path | None = None) -> Defaults:
     unexplained = sorted(fields - set(defaults.provenance) - {"oldest", "exit_rate"})
     if unexplained:
         raise ValueError(f"{path}: no provenance for {unexplained}")
+    known = {i.code for i in load_reference().industries}
+    unknown = sorted(set(defaults.base.get("other_divisions", ())) - known)
+    if unknown:
+        raise ValueError(f"{path}: other_divisions {unknown} are not in industries.yaml")
     for code in sorted(codes):
         defaults.table(code)  # every table must validate
     return defaults

@@ -60,6 +60,17 @@ def _origin(cluster: ResolvedCluster, field: str) -> str:
     return f"documented [{ref}]" if ref else "default"
 
 
+def _division_mix(mix: dict[str, float]) -> str:
+    """The lead divisions by name, the evenly shared rest as one sum."""
+    floor = min(mix.values())
+    spread = [k for k, v in mix.items() if abs(v - floor) < 1e-12]
+    spread = spread if len(spread) >= 3 else []
+    text = ", ".join(f"{k} {v:.0%}" for k, v in mix.items() if k not in spread)
+    if spread:
+        text += f"; {floor * len(spread):.0%} evenly over {len(spread)} other divisions"
+    return text
+
+
 def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFrame) -> list[str]:
     spec, s, p = cluster.spec, cluster.firms, cluster.pattern
     first = spec.years[0]
@@ -71,7 +82,7 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         else " (no documented total: unscaled)"
     )
     ownership = ", ".join(f"{k} {v:.0%}" for k, v in s.ownership.items())
-    divisions = ", ".join(f"{k} {v:.0%}" for k, v in s.divisions.items())
+    divisions = _division_mix(s.divisions)
     year_links = links[links["year"] == first]
     anchors = ", ".join(cluster.anchors) or "none (no named firm with a documented revenue "
     if not cluster.anchors:
@@ -80,7 +91,7 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"- {s.firm_count:,} unnamed firms in {first} ({_origin(cluster, 'firm_count')}), "
         f"entry {s.entry_rate:.0%} and exit {s.exit_rate:.0%} a year; unnamed research "
         f"bodies: {s.research_bodies}.",
-        f"- Divisions: {divisions} (default). Ownership: {ownership} "
+        f"- Divisions: {divisions} ({_origin(cluster, 'divisions')}). Ownership: {ownership} "
         f"({_origin(cluster, 'ownership')}); {s.hq_outside_share:.0%} branches of outside "
         f"parents ({_origin(cluster, 'hq_outside_share')}).",
         f"- Mean age {s.mean_age:g} years; median revenue {s.revenue_median:,.0f} "

@@ -129,6 +129,9 @@ def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, di
         mean_factor = math.exp(0.6**2 / 2)
         values["rd_intensity_median"] = shares["rd_intensity"].value / (active * mean_factor)
         refs["rd_intensity_median"] = shares["rd_intensity"].ref
+    if "lead_industry_share" in shares:
+        values["divisions"] = table.firm_mix(shares["lead_industry_share"].value)
+        refs["divisions"] = shares["lead_industry_share"].ref
     if "above_size_share" in shares:
         z = NormalDist().inv_cdf(min(max(shares["above_size_share"].value, 0.01), 0.99))
         values["revenue_median"] = ABOVE_SIZE_LINE * math.exp(table.revenue_sigma * z)

@@ -28,6 +28,7 @@ SHARES = (
     "rd_active_share",
     "high_tech_share",
     "above_size_share",
+    "lead_industry_share",
 )
 # Values of a named entity that are either documented or taken from the defaults.
 UNADDRESSED = "no address kept:"  # a stored page whose address was not kept, then described
