@@ -89,9 +89,10 @@ def test_lightgbm_beats_every_baseline_on_macro_f1(champion_run):
         assert table.loc[LIGHTGBM, "cv_macro_f1"] > table.loc[baseline, "cv_macro_f1"], baseline
     for baseline in ("majority", "rules"):
         assert table.loc[LIGHTGBM, "holdout_macro_f1"] > table.loc[baseline, "holdout_macro_f1"]
-    # 60 held-out clusters: logistic regression is within noise of LightGBM there.
-    gap = table.loc[LIGHTGBM, "holdout_macro_f1"] - table.loc["logistic", "holdout_macro_f1"]
-    assert gap > -0.03
+    # 60 held-out clusters leave logistic regression within noise of LightGBM there (0.76
+    # against 0.80 on this extract); every world held out in turn is the grade that says
+    # whether the classifier carries to other sources (0.80 against 0.76).
+    assert table.loc[LIGHTGBM, "shift_macro_f1"] > table.loc["logistic", "shift_macro_f1"]
 
 
 def test_first_registered_model_is_champion_and_serves_through_the_server(
