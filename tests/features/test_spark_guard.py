@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clusterpath.spark.session import GuardedSession, Watchdog, jvm_death
+from clusterpath.spark.session import GuardedSession, Watchdog, _start_failure, jvm_death
 
 
 class Py4JNetworkError(OSError):
@@ -67,3 +67,15 @@ def test_a_lost_connection_with_a_live_jvm_and_a_quiet_log_is_a_plain_failure(tm
 def test_jvm_death_gives_the_exit_code_when_there_is_one():
     assert jvm_death(137, None) == "Spark's JVM ended (exit code 137)"
     assert jvm_death(None, None) == "Spark's JVM stopped answering"
+
+
+def test_a_jvm_dying_while_the_session_is_made_says_why(tmp_path):
+    log = tmp_path / "spark.log"
+    log.write_text("java.lang.OutOfMemoryError: Java heap space\n", encoding="utf-8")
+    refused = ConnectionRefusedError(111, "Connection refused")
+    failure = str(_start_failure(refused, Watchdog(JvmProcess(137), log), log))
+    assert failure.startswith("Spark's JVM ended (exit code 137): java.lang.OutOfMemoryError")
+    assert "spark.driver.memory" in failure
+    # a JVM still alive with nothing in its log: the start failed for another reason
+    other = str(_start_failure(ValueError("bad conf"), Watchdog(JvmProcess(None), None), None))
+    assert other == "Spark did not start: bad conf"

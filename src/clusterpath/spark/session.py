@@ -411,21 +411,31 @@ def start_session(
     settings = session_conf(master, conf, small_input)
     spark_conf = SparkConf().setMaster(master).setAppName(app_name).setAll(settings.items())
     log, popen = _log_target()
+    watchdog = None
     try:
         from pyspark.java_gateway import launch_gateway
 
         gateway = SparkContext._gateway or launch_gateway(spark_conf, popen_kwargs=popen)
-        watchdog = None
         if getattr(gateway, "proc", None) is not None:
             watchdog = Watchdog(gateway.proc, log)
             watchdog.start()
-        context = SparkContext(conf=spark_conf, gateway=gateway)
+        spark = SparkSession(SparkContext(conf=spark_conf, gateway=gateway))
     except Exception as exc:
-        raise SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log)) from None
+        raise _start_failure(exc, watchdog, log) from None
     finally:
         if popen:
             popen["stdout"].close()
-    return GuardedSession(SparkSession(context), watchdog, log)
+    return GuardedSession(spark, watchdog, log)
+
+
+def _start_failure(exc: Exception, watchdog: Watchdog | None, log: Path | None) -> SparkFailure:
+    """A JVM that died while the session was made (a heap too small for Spark's own start)
+    says why, as it would later; any other error is a failure to start."""
+    if watchdog is not None:
+        failure = GuardedSession(None, watchdog, log).failure(exc)
+        if watchdog.reported.is_set():
+            return failure
+    return SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log))
 
 
 def _log_hint(log: Path | None) -> str:
