@@ -7,13 +7,14 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from clusterpath.data.gallery.build import write_gallery
 from clusterpath.data.gallery.defaults import load_defaults
-from clusterpath.data.gallery.generate import partner_weights
+from clusterpath.data.gallery.generate import _lifetimes, partner_weights, truncated_ages
 from clusterpath.data.gallery.resolve import resolve
 from clusterpath.data.gallery.spec import ClusterSpec, Share, load_spec, load_specs
 from clusterpath.data.readers import load_extract
@@ -177,3 +178,22 @@ def test_a_documented_lead_industry_share_replaces_the_default(specs):
         table.lead_industry_share
     )
     assert resolve(documented).documented["divisions"] == ref
+
+
+def test_ages_are_exponential_cut_at_the_years_since_the_industry_began():
+    # worked by hand, mean 12 cut at 12 years: the cut keeps 1 - e^-1 = 0.632 of the mass;
+    # u = 0.5 gives -12 ln(1 - 0.5 x 0.632) = 4.56 years, so age 5
+    ages = truncated_ages(np.array([0.0, 0.5, 1 - 1e-12]), 12.0, 12)
+    assert ages.tolist() == [1, 5, 12]
+    many = truncated_ages(np.random.default_rng(0).random(20_000), 12.0, 200)
+    assert many.max() <= 200 and many.mean() == pytest.approx(12.5, abs=0.3)
+
+
+def test_a_documented_industry_start_bounds_the_unnamed_firms_ages(specs):
+    spec = next(s for s in specs if s.slug == "zhuzhou_rail")
+    ref = next(iter(spec.shares.values())).ref
+    young = spec.model_copy(update={"industry_since": 2015, "industry_since_ref": ref})
+    cluster = resolve(young)
+    assert cluster.firms.oldest == 2015 and cluster.documented["oldest"] == ref
+    founded, _ = _lifetimes(np.random.default_rng(1), cluster.firms, young.years)
+    assert min(founded) >= 2015

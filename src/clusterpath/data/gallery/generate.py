@@ -77,10 +77,22 @@ def _named(spec: ClusterSpec, e: ResolvedEntity) -> Entity:
     )
 
 
+def truncated_ages(u: np.ndarray, mean_age: float, span: int) -> np.ndarray:
+    """Whole years of age 1..span from uniforms ``u``: an exponential of ``mean_age`` cut at
+    ``span`` years (inverse of its distribution function)."""
+    cut = 1 - np.exp(-max(span, 1) / mean_age)
+    return (-mean_age * np.log1p(-u * cut)).astype(int) + 1
+
+
 def _lifetimes(rng: np.random.Generator, s: SyntheticFirms, years: tuple[int, ...]):
-    """Founding year and observed years of incumbents and of each later year's entrants."""
+    """Founding year and observed years of incumbents and of each later year's entrants.
+
+    Ages are exponential with the table's mean, drawn inside the years since ``oldest`` (the
+    year the industry began in the city, where documented): a young cluster has no old
+    firms, rather than a pile of firms exactly as old as the industry.
+    """
     first = years[0]
-    ages = np.minimum(rng.exponential(s.mean_age, s.firm_count).astype(int) + 1, first - s.oldest)
+    ages = truncated_ages(rng.random(s.firm_count), s.mean_age, first - s.oldest)
     founded = list(first - ages)
     observed = []
     for _ in range(s.firm_count):

@@ -94,7 +94,8 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"- Divisions: {divisions} ({_origin(cluster, 'divisions')}). Ownership: {ownership} "
         f"({_origin(cluster, 'ownership')}); {s.hq_outside_share:.0%} branches of outside "
         f"parents ({_origin(cluster, 'hq_outside_share')}).",
-        f"- Mean age {s.mean_age:g} years; median revenue {s.revenue_median:,.0f} "
+        f"- Mean age {s.mean_age:g} years, none founded before {s.oldest} "
+        f"({_origin(cluster, 'oldest')}); median revenue {s.revenue_median:,.0f} "
         f"({_origin(cluster, 'revenue_median')}, σ log {s.revenue_sigma:g}); "
         f"{s.rd_active_share:.0%} do R&D ({_origin(cluster, 'rd_active_share')}) at a median "
         f"{s.rd_intensity_median:.1%} of revenue ({_origin(cluster, 'rd_intensity_median')}); "

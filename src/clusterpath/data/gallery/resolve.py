@@ -107,6 +107,9 @@ def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, di
     if spec.firm_count is not None:
         values["firm_count"] = max(spec.firm_count - named_inside, 0)
         refs["firm_count"] = spec.firm_count_ref
+    if spec.industry_since is not None:
+        values["oldest"] = min(spec.industry_since, spec.years[0] - 1)
+        refs["oldest"] = spec.industry_since_ref
     shares = spec.shares
     ownership = dict(table.ownership)
     if "foreign_revenue_share" in shares:

@@ -147,6 +147,8 @@ class ClusterSpec(_Frozen):
     total_revenue_ref: str = ""
     firm_count: int | None = None  # firms in the cluster, if documented
     firm_count_ref: str = ""
+    industry_since: int | None = Field(default=None, ge=1500)  # the industry began in the city
+    industry_since_ref: str = ""
     shares: dict[Literal[SHARES], Share] = Field(default_factory=dict)  # type: ignore[valid-type]
     named: tuple[NamedEntity, ...] = ()
     links: tuple[DocumentedLink, ...] = ()
@@ -167,7 +169,7 @@ class ClusterSpec(_Frozen):
         keys = {r for e in self.named for r in e.documented.values()}
         keys |= {link.ref for link in self.links} | {link.weight_ref for link in self.links}
         keys |= {entry.ref for entry in self.lists} | {s.ref for s in self.shares.values()}
-        keys |= {self.total_revenue_ref, self.firm_count_ref}
+        keys |= {self.total_revenue_ref, self.firm_count_ref, self.industry_since_ref}
         return keys - {""}
 
     @model_validator(mode="after")
@@ -175,6 +177,7 @@ class ClusterSpec(_Frozen):
         for value, ref, name in (
             (self.total_revenue, self.total_revenue_ref, "total_revenue"),
             (self.firm_count, self.firm_count_ref, "firm_count"),
+            (self.industry_since, self.industry_since_ref, "industry_since"),
         ):
             if (value is None) != (not ref):
                 raise ValueError(f"{self.slug}: {name} and {name}_ref go together")
