@@ -193,7 +193,10 @@ def test_a_documented_industry_start_bounds_the_unnamed_firms_ages(specs):
     spec = next(s for s in specs if s.slug == "zhuzhou_rail")
     ref = next(iter(spec.shares.values())).ref
     young = spec.model_copy(update={"industry_since": 2015, "industry_since_ref": ref})
-    cluster = resolve(young)
+    # a local named firm documented as founded in 1936 says the industry is that old
+    assert resolve(young).firms.oldest == 1936
+    alone = young.model_copy(update={"named": (), "links": ()})
+    cluster = resolve(alone)
     assert cluster.firms.oldest == 2015 and cluster.documented["oldest"] == ref
-    founded, _ = _lifetimes(np.random.default_rng(1), cluster.firms, young.years)
+    founded, _ = _lifetimes(np.random.default_rng(1), cluster.firms, alone.years)
     assert min(founded) >= 2015

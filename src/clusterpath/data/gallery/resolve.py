@@ -99,6 +99,20 @@ def _reweighted(mix: dict[str, float], fixed: dict[str, float]) -> dict[str, flo
     return {**{k: v * room / held for k, v in rest.items()}, **fixed}
 
 
+def _local_foundings(spec: ClusterSpec) -> list[tuple[int, str]]:
+    """Documented founding years (with their source keys) of the named enterprises inside:
+    the industry is at least as old as the oldest of them, whatever a page says of its
+    start. A foreign-invested firm's year is often its group's abroad, so those do not count."""
+    return [
+        (e.founded_year, e.documented["founded_year"])
+        for e in spec.named
+        if e.inside
+        and e.entity_type == "enterprise"
+        and e.ownership not in FOREIGN
+        and "founded_year" in e.documented
+    ]
+
+
 def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, dict[str, str]]:
     """The unnamed firms' values the spec documents (count and shares), with their refs."""
     values: dict = {}
@@ -108,8 +122,8 @@ def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, di
         values["firm_count"] = max(spec.firm_count - named_inside, 0)
         refs["firm_count"] = spec.firm_count_ref
     if spec.industry_since is not None:
-        values["oldest"] = min(spec.industry_since, spec.years[0] - 1)
-        refs["oldest"] = spec.industry_since_ref
+        since = min([(spec.industry_since, spec.industry_since_ref), *_local_foundings(spec)])
+        values["oldest"], refs["oldest"] = min(since[0], spec.years[0] - 1), since[1]
     shares = spec.shares
     ownership = dict(table.ownership)
     if "foreign_revenue_share" in shares:
