@@ -157,10 +157,11 @@ def test_partner_weights_are_one_over_the_revenue_rank():
 
 
 def test_the_lead_industry_holds_its_share_and_the_rest_spreads_evenly():
-    tiny = {"divisions": {"39": 0.6, "65": 0.4}, "other_divisions": ("13", "17", "39")}
+    others = {"13": 2.0, "17": 1.0, "39": 5.0}
+    tiny = {"divisions": {"39": 0.6, "65": 0.4}, "other_divisions": others}
     table = load_defaults().table("next_gen_it").model_copy(update=tiny)
-    # worked by hand: 0.7 x (0.6, 0.4) for the lead; 0.3 over the two others not in it
-    assert table.firm_mix(0.7) == pytest.approx({"39": 0.42, "65": 0.28, "13": 0.15, "17": 0.15})
+    # worked by hand: 0.7 x (0.6, 0.4) for the lead; 0.3 over the two others not in it, 2:1
+    assert table.firm_mix(0.7) == pytest.approx({"39": 0.42, "65": 0.28, "13": 0.2, "17": 0.1})
     assert table.firm_mix(1.0) == pytest.approx({"39": 0.6, "65": 0.4, "13": 0.0, "17": 0.0})
     assert sum(table.firms().divisions.values()) == pytest.approx(1.0)
 

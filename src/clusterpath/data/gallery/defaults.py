@@ -76,11 +76,12 @@ class DomainDefaults(SyntheticFirms):
     """One domain's table: the unnamed firms' shape, link pattern and named-entity values.
 
     ``divisions`` is the lead industry's mix; ``lead_industry_share`` of the unnamed firms
-    sit in it and the rest evenly in the ``other_divisions`` outside it (see ``firm_mix``).
+    sit in it and the rest in the ``other_divisions`` outside it, by their weights (see
+    ``firm_mix``).
     """
 
     lead_industry_share: float = Field(gt=0, le=1)
-    other_divisions: tuple[str, ...]
+    other_divisions: dict[str, float] = Field(min_length=1)  # weights, any scale
     links: LinkPattern
     named: dict[str, NamedDefaults]
 
@@ -100,14 +101,15 @@ class DomainDefaults(SyntheticFirms):
         return SyntheticFirms(**{**shape, "divisions": self.firm_mix(share)})
 
     def firm_mix(self, lead_industry_share: float) -> dict[str, float]:
-        """Lead divisions weighted by ``lead_industry_share``, the other divisions evenly
-        sharing the rest: a cluster is its lead industry and some of its place's others."""
-        others = [c for c in self.other_divisions if c not in self.divisions]
+        """Lead divisions weighted by ``lead_industry_share``, the other divisions sharing
+        the rest by their weights: a cluster is its lead industry and some of its place's
+        others."""
+        others = {c: w for c, w in self.other_divisions.items() if c not in self.divisions}
         if not others:
             return dict(self.divisions)
-        rest = (1 - lead_industry_share) / len(others)
+        rest = (1 - lead_industry_share) / sum(others.values())
         mix = {c: w * lead_industry_share for c, w in self.divisions.items()}
-        return {**mix, **dict.fromkeys(others, rest)}
+        return {**mix, **{c: w * rest for c, w in others.items()}}
 
 
 class Defaults(_Frozen):
