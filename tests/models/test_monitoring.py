@@ -216,3 +216,19 @@ def test_coverage_with_the_other_worlds_error_by_hand():
     # w1: gap 0.1 against sqrt(0.02^2 + (1.96 * rms(0, 0.01))^2) = 0.024: not covered;
     # w2, w3: the others' rms (about 0.071) covers their small gaps
     assert covered.to_dict() == {"w1": False, "w2": True, "w3": True}
+
+
+def test_a_corrected_estimate_grades_the_recommended_path_not_the_new_leader():
+    # the top 0.5 scaled by 0.4 is 0.2; the others, 0.5 together, fill 0.8: 0.64 and 0.16
+    proba = np.array([[0.5, 0.4, 0.1]])
+    corrected = discounted(proba, np.array([True]), 0.4)
+    np.testing.assert_allclose(corrected, [[0.2, 0.64, 0.16]])
+    recommended = np.argmax(proba, axis=1)
+    out = estimate_performance(corrected, ("a", "b", "c"), CONFIG, pred=recommended)
+    assert out["estimated_accuracy"] == pytest.approx(0.2)
+    counts = expected_counts(corrected, ("a", "b", "c"), recommended)
+    assert [c["recommended"] for c in counts] == [1, 0, 0]
+    # left to itself the estimate would grade "b", which nobody recommended
+    assert estimate_performance(corrected, ("a", "b", "c"), CONFIG)["estimated_accuracy"] == (
+        pytest.approx(0.64)
+    )

@@ -185,7 +185,10 @@ def estimate_on_expert(
     table["estimate_factor"] = factors
     ratio = np.where(low_trust, low_trust_ratio, 1.0) * factors
     corrected = estimate_against_actual(
-        discounted(proba, np.ones(len(proba), dtype=bool), ratio), truth, classes
+        discounted(proba, np.ones(len(proba), dtype=bool), ratio),
+        truth,
+        classes,
+        pred=np.argmax(proba, axis=1),
     )
     plain = estimate_against_actual(proba, truth, classes)
     return correction, {

@@ -174,16 +174,20 @@ def estimate_performance(
     config: MonitoringConfig,
     groups: np.ndarray | None = None,
     systematic: float = 0.0,
+    pred: np.ndarray | None = None,
 ) -> dict[str, object]:
     """Expected accuracy and macro-F1 of the rows of ``proba`` (recommended rows only), with
     intervals at ``config.interval``; None where there are no rows. With ``groups`` (one
     value per row, e.g. the year), ``by_group`` holds the same for each group, from the same
     label draws. ``systematic`` (an accuracy error seen on held-out worlds) widens the
-    accuracy interval beside the sampling error: half-width z sqrt(se^2 + systematic^2)."""
+    accuracy interval beside the sampling error: half-width z sqrt(se^2 + systematic^2).
+    ``pred`` is the index of each row's recommended path: when ``proba`` was corrected
+    after the recommendation (``corrected_proba``), another path may now lead, but the
+    recommendation is what is right or wrong (default: the leading path of ``proba``)."""
     n = len(proba)
     if n == 0:
         return _estimate(proba, np.zeros(0, int), np.zeros(0), config, systematic)
-    pred = np.argmax(proba, axis=1)
+    pred = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
     codes = np.zeros(n, dtype=int) if groups is None else np.unique(groups, return_inverse=True)[1]
     draws = _drawn_macro_f1(proba, pred, codes, config)
     out = _estimate(proba, pred, draws[0], config, systematic)
@@ -275,9 +279,13 @@ def _macro_f1_of(confusion: np.ndarray) -> float:
     return float((2 * tp[present] / both[present]).mean()) if present.any() else 0.0
 
 
-def expected_counts(proba: np.ndarray, classes: Sequence[str]) -> list[dict[str, object]]:
-    """Per path: the expected number of rows truly on it against the number recommended."""
-    recommended = np.bincount(np.argmax(proba, axis=1), minlength=len(classes))
+def expected_counts(
+    proba: np.ndarray, classes: Sequence[str], pred: np.ndarray | None = None
+) -> list[dict[str, object]]:
+    """Per path: the expected number of rows truly on it against the number recommended
+    (``pred`` as for ``estimate_performance``)."""
+    index = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
+    recommended = np.bincount(index, minlength=len(classes))
     expected = proba.sum(axis=0)
     return [
         {"path": code, "expected": float(expected[i]), "recommended": int(recommended[i])}
@@ -354,9 +362,9 @@ def batch_health(
     corrections = (reference or {}).get("corrections", {})
     low_trust = (scores["flag"] == flags.low_trust).to_numpy()[given]
     resemblance = _resemblance(X[given], reference)
-    proba = corrected_proba(
-        scores.loc[given, columns].to_numpy(float), resemblance, low_trust, reference
-    )
+    raw = scores.loc[given, columns].to_numpy(float)
+    recommended = np.argmax(raw, axis=1)
+    proba = corrected_proba(raw, resemblance, low_trust, reference)
     years = scores["year"].to_numpy()[given]
     several = len(np.unique(years)) > 1
     estimate = estimate_performance(
@@ -365,6 +373,7 @@ def batch_health(
         config,
         years if several else None,
         corrections.get("estimate_error", 0.0),
+        recommended,
     )
     by_year = estimate.pop("by_group", None)
     doc: dict[str, object] = {
@@ -372,7 +381,7 @@ def batch_health(
         "interval_level": config.interval,
         "corrections": dict(corrections),
         "real_source": _resemblance_section(resemblance, reference),
-        "paths": expected_counts(proba, classes),
+        "paths": expected_counts(proba, classes, recommended),
     }
     if by_year:
         doc["by_year"] = [{"year": int(y), **e} for y, e in by_year.items()]
@@ -390,13 +399,16 @@ def batch_health(
     doc["drift"] = _drift_section(X[given], reference, config.drift)  # rows it spoke about
     doc["alerts"] = alerts(doc, config)
     if labels is not None and not labels.empty:
-        doc["actual"] = _actual_section(scores[given], proba, labels, classes, config, reference)
+        doc["actual"] = _actual_section(
+            scores[given], proba, recommended, labels, classes, config, reference
+        )
     return doc
 
 
 def _actual_section(
     scores: pd.DataFrame,
     proba: np.ndarray,
+    recommended: np.ndarray,
     labels: pd.DataFrame,
     classes: Sequence[str],
     config: MonitoringConfig,
@@ -411,8 +423,9 @@ def _actual_section(
     trained = rows["cluster_id"].astype(str).isin(set((reference or {}).get("trained_on", [])))
     rows = rows[~trained]
     systematic = (reference or {}).get("corrections", {}).get("estimate_error", 0.0)
+    at = rows["_row"].to_numpy()
     out = estimate_against_actual(
-        proba[rows["_row"].to_numpy()], rows["label"], classes, config, systematic
+        proba[at], rows["label"], classes, config, systematic, recommended[at]
     )
     return {**out, "trained_rows_left_out": int(trained.sum())}
 
@@ -485,14 +498,17 @@ def estimate_against_actual(
     classes: Sequence[str],
     config: MonitoringConfig | None = None,
     systematic: float = 0.0,
+    pred: np.ndarray | None = None,
 ) -> dict[str, object]:
     """The estimated accuracy of labelled rows beside their actual accuracy: the check of
-    the estimate on held-out worlds at training, and on a labelled extract at scoring."""
+    the estimate on held-out worlds at training, and on a labelled extract at scoring
+    (``pred`` as for ``estimate_performance``)."""
     config = config or MonitoringConfig()
-    estimate = estimate_performance(proba, classes, config, systematic=systematic)
+    estimate = estimate_performance(proba, classes, config, systematic=systematic, pred=pred)
     if not len(proba):
         return {"rows": 0}
-    pred = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
+    index = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
+    pred = np.asarray(classes, dtype=object)[index]
     actual = float((pred == np.asarray(y_true, dtype=object)).mean())
     low, high = estimate["estimated_accuracy_interval"]
     return {
