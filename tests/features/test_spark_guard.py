@@ -73,9 +73,11 @@ def test_a_jvm_dying_while_the_session_is_made_says_why(tmp_path):
     log = tmp_path / "spark.log"
     log.write_text("java.lang.OutOfMemoryError: Java heap space\n", encoding="utf-8")
     refused = ConnectionRefusedError(111, "Connection refused")
-    failure = str(_start_failure(refused, Watchdog(JvmProcess(137), log), log))
+    watchdog = Watchdog(JvmProcess(137), log)
+    failure = str(_start_failure(refused, watchdog, log))
     assert failure.startswith("Spark's JVM ended (exit code 137): java.lang.OutOfMemoryError")
     assert "spark.driver.memory" in failure
+    assert watchdog.stopping.is_set()  # the command says it; the watchdog does not
     # a JVM still alive with nothing in its log: the start failed for another reason
     other = str(_start_failure(ValueError("bad conf"), Watchdog(JvmProcess(None), None), None))
     assert other == "Spark did not start: bad conf"

@@ -430,9 +430,11 @@ def start_session(
 
 def _start_failure(exc: Exception, watchdog: Watchdog | None, log: Path | None) -> SparkFailure:
     """A JVM that died while the session was made (a heap too small for Spark's own start)
-    says why, as it would later; any other error is a failure to start."""
+    says why, as it would later; any other error is a failure to start. Either way the
+    command reports it, so the watchdog is told to stay quiet."""
     if watchdog is not None:
         failure = GuardedSession(None, watchdog, log).failure(exc)
+        watchdog.stopping.set()
         if watchdog.reported.is_set():
             return failure
     return SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log))
