@@ -201,3 +201,15 @@ def test_a_documented_industry_start_bounds_the_unnamed_firms_ages(specs):
     assert cluster.firms.oldest == 2015 and cluster.documented["oldest"] == ref
     founded, _ = _lifetimes(np.random.default_rng(1), cluster.firms, alone.years)
     assert min(founded) >= 2015
+
+
+def test_a_named_enterprise_holds_patents_split_as_its_domain_grants_them():
+    defaults = load_defaults()
+    # 20 + 30 declared: 50 patents, 31 % inventions -> 15.5, rounded to 16 (round half even)
+    assert defaults.table("new_materials").named_patents("enterprise") == (16, 34)
+    assert defaults.table("next_gen_it").named_patents("enterprise") == (22, 28)  # 44 %
+    university = defaults.table("next_gen_it").named["university"]
+    assert defaults.table("next_gen_it").named_patents("university") == (
+        university.invention_patents,
+        university.utility_patents,
+    )

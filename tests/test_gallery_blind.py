@@ -33,6 +33,9 @@ def _default_of(table, entity_type: str, field: str, first_year: int):
         return first_year - fallback.age
     if field == "rd_intensity" and fallback.rd_intensity is None:
         return table.rd_intensity_median
+    if field in ("invention_patents", "utility_patents"):
+        inventions, utility = table.named_patents(entity_type)
+        return inventions if field == "invention_patents" else utility
     return getattr(fallback, field)
 
 

@@ -100,6 +100,17 @@ class DomainDefaults(SyntheticFirms):
         shape = self.model_dump(include=set(SyntheticFirms.model_fields))
         return SyntheticFirms(**{**shape, "divisions": self.firm_mix(share)})
 
+    def named_patents(self, entity_type: str) -> tuple[int, int]:
+        """Default (invention, utility) patents held by a named entity: an enterprise's
+        declared total split as the domain's unnamed firms' (``invention_share``), other
+        bodies' as declared (universities and institutes hold mostly inventions)."""
+        fallback = self.named[entity_type]
+        if entity_type != "enterprise":
+            return fallback.invention_patents, fallback.utility_patents
+        total = fallback.invention_patents + fallback.utility_patents
+        inventions = round(total * self.invention_share)
+        return inventions, total - inventions
+
     def firm_mix(self, lead_industry_share: float) -> dict[str, float]:
         """Lead divisions weighted by ``lead_industry_share``, the other divisions sharing
         the rest by their weights: a cluster is its lead industry and some of its place's

@@ -73,9 +73,10 @@ def resolve_entity(entity: NamedEntity, table: DomainDefaults, first_year: int, 
         "rd_intensity": fallback.rd_intensity
         if fallback.rd_intensity is not None
         else table.rd_intensity_median,
-        "invention_patents": fallback.invention_patents,
-        "utility_patents": fallback.utility_patents,
     }
+    values["invention_patents"], values["utility_patents"] = table.named_patents(
+        entity.entity_type
+    )
     values |= {f: getattr(entity, f) for f in DEFAULTED if getattr(entity, f) is not None}
     return ResolvedEntity(
         key=entity.key,
