@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
 
 MAX_SIMULATED_ROWS = 5000  # a sample of the simulated rows is enough for a linear boundary
 REGULARISATION = 0.1  # inverse strength: few real clusters, many indicators
@@ -140,9 +142,6 @@ def source_separability(
     0.5 means the real clusters sit inside the simulated spread; near 1 that they lie outside
     it, where no model trained on the simulator can be trusted to read them, and where
     importance weights would rest on a handful of simulated rows. Needs no labels."""
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import GroupKFold
-
     z, is_real, _, _ = _source_rows(simulated, real, list(feature_ids))
     groups = np.r_[np.asarray(simulated_groups, object), np.asarray(real_groups, object)]
     score = np.zeros(len(z))

@@ -308,15 +308,9 @@ class GuardedSession:
             raise self.failure(exc) from None
 
     def failure(self, exc: BaseException) -> SparkFailure:
-        watchdog = self.watchdog
-        if watchdog is not None and (watchdog.dead or _looks_disconnected(exc)):
-            # a JVM out of memory or killed may take a moment to exit; its log names why
-            with suppress(subprocess.TimeoutExpired):
-                watchdog.process.wait(timeout=GRACE_SECONDS)
-            if watchdog.dead or last_java_error(self.log):
-                watchdog.reported.set()
-                return SparkFailure(jvm_death(watchdog.process.poll(), self.log))
-        return SparkFailure(f"Spark failed: {first_line(exc)}")
+        return _jvm_failure(exc, self.watchdog, self.log) or SparkFailure(
+            f"Spark failed: {first_line(exc)}"
+        )
 
     def stop(self) -> None:
         """End the session; never raise over a failure already reported (this runs in the
@@ -432,12 +426,26 @@ def _start_failure(exc: Exception, watchdog: Watchdog | None, log: Path | None) 
     """A JVM that died while the session was made (a heap too small for Spark's own start)
     says why, as it would later; any other error is a failure to start. Either way the
     command reports it, so the watchdog is told to stay quiet."""
+    failure = _jvm_failure(exc, watchdog, log)
     if watchdog is not None:
-        failure = GuardedSession(None, watchdog, log).failure(exc)
         watchdog.stopping.set()
-        if watchdog.reported.is_set():
-            return failure
-    return SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log))
+    return failure or SparkFailure(f"Spark did not start: {first_line(exc)}" + _log_hint(log))
+
+
+def _jvm_failure(
+    exc: BaseException, watchdog: Watchdog | None, log: Path | None
+) -> SparkFailure | None:
+    """The JVM's death as the failure, when ``exc`` came from it (marked reported, so the
+    watchdog stays quiet); None when the JVM is alive and its log names no Java error."""
+    if watchdog is None or not (watchdog.dead or _looks_disconnected(exc)):
+        return None
+    # a JVM out of memory or killed may take a moment to exit; its log names why
+    with suppress(subprocess.TimeoutExpired):
+        watchdog.process.wait(timeout=GRACE_SECONDS)
+    if not (watchdog.dead or last_java_error(log)):
+        return None
+    watchdog.reported.set()
+    return SparkFailure(jvm_death(watchdog.process.poll(), log))
 
 
 def _log_hint(log: Path | None) -> str:

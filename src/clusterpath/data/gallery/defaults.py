@@ -93,12 +93,10 @@ class DomainDefaults(SyntheticFirms):
                 raise ValueError(f"{name} shares sum to {total}, not 1")
         return self
 
-    def firms(self, lead_industry_share: float | None = None) -> SyntheticFirms:
-        """The unnamed firms' shape, with the division mix for the lead industry's share
-        (the default's unless a documented share is given)."""
-        share = self.lead_industry_share if lead_industry_share is None else lead_industry_share
+    def firms(self) -> SyntheticFirms:
+        """The unnamed firms' default shape, divisions mixed at the default lead share."""
         shape = self.model_dump(include=set(SyntheticFirms.model_fields))
-        return SyntheticFirms(**{**shape, "divisions": self.firm_mix(share)})
+        return SyntheticFirms(**{**shape, "divisions": self.firm_mix(self.lead_industry_share)})
 
     def named_patents(self, entity_type: str) -> tuple[int, int]:
         """Default (invention, utility) patents held by a named entity: an enterprise's
@@ -156,9 +154,8 @@ def load_defaults(path: Path | None = None) -> Defaults:
     if unexplained:
         raise ValueError(f"{path}: no provenance for {unexplained}")
     known = {i.code for i in load_reference().industries}
-    unknown = sorted(set(defaults.base.get("other_divisions", ())) - known)
-    if unknown:
-        raise ValueError(f"{path}: other_divisions {unknown} are not in industries.yaml")
     for code in sorted(codes):
-        defaults.table(code)  # every table must validate
+        unknown = sorted(set(defaults.table(code).other_divisions) - known)  # validates too
+        if unknown:
+            raise ValueError(f"{path}: other_divisions {unknown} are not in industries.yaml")
     return defaults
