@@ -14,8 +14,15 @@ from pydantic import ValidationError
 
 from clusterpath.data.gallery.build import write_gallery
 from clusterpath.data.gallery.defaults import load_defaults
-from clusterpath.data.gallery.generate import _lifetimes, partner_weights, truncated_ages
-from clusterpath.data.gallery.resolve import resolve
+from clusterpath.data.gallery.generate import (
+    _lifetimes,
+    named_entities,
+    partner_weights,
+    synthetic_firms,
+    truncated_ages,
+)
+from clusterpath.data.gallery.leaders import hand_over_largest
+from clusterpath.data.gallery.resolve import resolve, takes_top_draw
 from clusterpath.data.gallery.spec import ClusterSpec, Share, load_spec, load_specs
 from clusterpath.data.readers import load_extract
 from clusterpath.data.reference import load_reference
@@ -134,7 +141,7 @@ def test_resolved_values_are_written_as_declared(specs):
             row = rows.loc[(f"{spec.cluster_id}-{entity.key}", first)]
             assert row["founded_year"] == entity.founded_year
             assert row["ownership"] == entity.ownership
-            if first == spec.years[0]:
+            if first == spec.years[0] and not takes_top_draw(entity, first):
                 assert row["revenue"] == pytest.approx(entity.revenue, abs=0.1)
 
 
@@ -213,3 +220,41 @@ def test_a_named_enterprise_holds_patents_split_as_its_domain_grants_them():
         university.invention_patents,
         university.utility_patents,
     )
+
+
+def test_named_enterprises_of_undocumented_revenue_are_the_largest_firms(specs):
+    firms = pd.read_csv(GALLERY / "extract" / "firms.csv", dtype={"cluster_id": str})
+    checked = 0
+    for spec in (s for s in specs if s.built):
+        first = firms[(firms["cluster_id"] == spec.cluster_id) & (firms["year"] == spec.years[0])]
+        revenue = first.set_index("firm_id")["revenue"]
+        unnamed = revenue[revenue.index.str.startswith(f"{spec.cluster_id}-S")]
+        for entity in resolve(spec).named:
+            if takes_top_draw(entity, spec.years[0]):
+                assert revenue[f"{spec.cluster_id}-{entity.key}"] >= unnamed.max(), entity.key
+                checked += 1
+    assert checked >= 40  # most clusters name leaders whose revenue no page gives
+
+
+def test_taking_the_largest_draws_keeps_documented_values_and_the_firm_count(specs):
+    spec = next(s for s in specs if s.slug == "dongguan_smart_terminals")
+    cluster = resolve(spec)
+    named = named_entities(cluster)
+    rng = np.random.default_rng(spec.seed)
+    firms = synthetic_firms(cluster, rng, 1.0)
+    after_named, after_firms = hand_over_largest(cluster, named, firms, rng)
+    takers = [i for i, e in enumerate(cluster.named) if takes_top_draw(e, spec.years[0])]
+    assert len(takers) == 4 and len(after_firms) == len(firms) - len(takers)
+    top = sorted((f.revenue for f in firms if spec.years[0] in f.years), reverse=True)
+    assert sorted((after_named[i].revenue for i in takers), reverse=True) == top[:4]
+    for before, after in zip(named, after_named, strict=True):
+        assert (after.founded_year, after.ownership, after.hq_outside) == (
+            before.founded_year,
+            before.ownership,
+            before.hq_outside,
+        )
+    # patents follow the drawn revenue at the named firm's R&D and the domain's cost and split
+    giant = after_named[takers[0]]
+    patents = round(giant.revenue * giant.rd_intensity / cluster.firms.patent_cost)
+    assert giant.invention_patents + giant.utility_patents == patents
+    assert giant.invention_patents == round(patents * cluster.firms.invention_share)

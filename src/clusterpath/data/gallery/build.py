@@ -23,6 +23,7 @@ from clusterpath.data.gallery.generate import (
     revenue_scale,
     synthetic_firms,
 )
+from clusterpath.data.gallery.leaders import hand_over_largest
 from clusterpath.data.gallery.notes import cluster_note, gallery_readme
 from clusterpath.data.gallery.resolve import CONTRACT_LINK, ResolvedCluster, resolve
 from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
@@ -104,6 +105,7 @@ def cluster_tables(cluster: ResolvedCluster) -> tuple[pd.DataFrame, pd.DataFrame
     scale = revenue_scale(cluster, named, spec.seed)
     rng = np.random.default_rng(spec.seed)
     firms = synthetic_firms(cluster, rng, scale)
+    named, firms = hand_over_largest(cluster, named, firms, rng)
     research = research_bodies(cluster, rng)
     by_key = {e.key: n for e, n in zip(spec.named, named, strict=True)}
     ties, partners = pattern_ties(cluster, rng, by_key, firms, research)

@@ -31,7 +31,9 @@ class SyntheticFirms(_Frozen):
     mean_age: float = Field(gt=0)
     oldest: int
     revenue_median: float = Field(gt=0)  # 10k CNY
-    revenue_sigma: float = Field(gt=0)
+    revenue_sigma: float = Field(gt=0)  # of the lognormal body
+    revenue_tail_share: float = Field(gt=0, lt=0.5)  # the largest firms, in the Pareto tail
+    revenue_tail_alpha: float = Field(gt=0)
     revenue_per_employee: float = Field(gt=0)  # 10k CNY
     rd_active_share: float = Field(ge=0, le=1)
     rd_intensity_median: float = Field(gt=0)

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clusterpath.data.firm_sizes import spliced_log_size, tail_start
 from clusterpath.data.gallery.defaults import LinkPattern, SyntheticFirms
-from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity
+from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity, takes_top_draw
 from clusterpath.data.gallery.spec import ClusterSpec
 
 VALUE_LINKS = ("supply", "investment")  # weights are money; the others are counts
+# 10k CNY: one trillion yuan, above China's largest manufacturer (Huawei, 704 bn in 2023); an
+# outside partner is drawn about five times its cluster firm's size and cut there.
+PARTNER_MAX_REVENUE = 1e8
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,16 @@ def synthetic_firms(
     divisions = _pick(rng, s.divisions, n)
     ownership = _pick(rng, s.ownership, n)
     outside = rng.random(n) < s.hq_outside_share
-    revenue = scale * rng.lognormal(np.log(s.revenue_median), s.revenue_sigma, n)
+    revenue = scale * np.exp(
+        spliced_log_size(
+            n,
+            np.log(s.revenue_median),
+            s.revenue_sigma,
+            rng,
+            tail_z=tail_start(s.revenue_tail_share),
+            alpha=s.revenue_tail_alpha,
+        )
+    )
     young = np.array(founded) >= spec.years[0] - 5
     firms = []
     for i in range(n):
@@ -184,22 +197,31 @@ def research_bodies(cluster: ResolvedCluster, rng: np.random.Generator) -> list[
 
 def revenue_scale(cluster: ResolvedCluster, named: list[Entity], rng_seed: int) -> float:
     """Scale for synthetic revenues so the first-year enterprise revenue meets the documented
-    output (universities and institutes are not counted in an industry's output)."""
+    output (universities and institutes are not counted in an industry's output).
+
+    Named enterprises that take one of the largest draws (``takes_top_draw``) are counted
+    among the draws; those left over once the first year's unnamed firms run out keep their
+    default revenue and count as named."""
     spec = cluster.spec
     if spec.total_revenue is None:
         return 1.0
     probe = synthetic_firms(cluster, np.random.default_rng(rng_seed), 1.0)
     first = spec.years[0]
-    drawn = sum(e.revenue for e in probe if first in e.years)
+    drawn = [e.revenue for e in probe if first in e.years]
+    takers = [n for e, n in zip(cluster.named, named, strict=True) if takes_top_draw(e, first)]
+    left_over = takers[len(drawn) :]
     named_total = sum(
-        e.revenue
-        for e in named
-        if e.cluster_id and e.entity_type == "enterprise" and first in e.years
-    )
+        n.revenue
+        for e, n in zip(cluster.named, named, strict=True)
+        if n.cluster_id
+        and n.entity_type == "enterprise"
+        and first in n.years
+        and not takes_top_draw(e, first)
+    ) + sum(n.revenue for n in left_over)
     rest = spec.total_revenue - named_total
     if rest <= 0:
         raise ValueError(f"{spec.slug}: named entities exceed the documented total revenue")
-    return rest / drawn
+    return rest / sum(drawn)
 
 
 def outside_partner(
@@ -211,7 +233,7 @@ def outside_partner(
 ):
     """A firm outside every monitored cluster: a parent, customer or supplier of ``of``, in
     ``of``'s division unless another is given."""
-    revenue = float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0))
+    revenue = min(float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0)), PARTNER_MAX_REVENUE)
     return Entity(
         firm_id=f"{spec.cluster_id}-X{index:04d}",
         cluster_id=None,
@@ -222,7 +244,7 @@ def outside_partner(
         hq_outside=False,
         listed=bool(rng.random() < 0.3),
         employees=max(20.0, revenue / 100),
-        revenue=min(revenue, 5e8),
+        revenue=revenue,
         rd_intensity=float(rng.uniform(0.0, 0.05)),
         invention_patents=int(rng.poisson(3)),
         utility_patents=int(rng.poisson(5)),

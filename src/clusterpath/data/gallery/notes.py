@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity, resolve
+from clusterpath.data.gallery.resolve import (
+    ResolvedCluster,
+    ResolvedEntity,
+    resolve,
+    takes_top_draw,
+)
 from clusterpath.data.gallery.spec import ClusterSpec
 from clusterpath.data.reference import load_reference
 
+DRAWN_FIELDS = ("revenue", "employees")  # taken from a top draw when undocumented
 VALUE_FIELDS = ("founded_year", "ownership", "hq_outside", "revenue", "employees", "rd_intensity")
 STATUS = (
     "**Documented**: the named entities themselves and every value marked with a source key "
@@ -29,8 +35,10 @@ STATUS = (
 )
 
 
-def _value(e: ResolvedEntity, field: str) -> str:
+def _value(e: ResolvedEntity, field: str, drawn: pd.Series | None = None) -> str:
     value = getattr(e, field)
+    if drawn is not None and field in DRAWN_FIELDS and field not in e.documented:
+        return f"{drawn[field]:,.0f} *(drawn among the largest)*"
     text = f"{value:,.0f}" if field in ("revenue", "employees") else str(value)
     if field == "rd_intensity":
         text = f"{value:.1%}"
@@ -40,15 +48,23 @@ def _value(e: ResolvedEntity, field: str) -> str:
     return f"{text} [{ref}]" if ref else f"{text} *(default)*"
 
 
-def _entities_table(cluster: ResolvedCluster) -> list[str]:
+def _entities_table(cluster: ResolvedCluster, firms: pd.DataFrame) -> list[str]:
+    """The named entities and their values; an enterprise that took one of the largest draws
+    (``takes_top_draw``) shows its first-year revenue and staff as built."""
+    first = cluster.spec.years[0]
+    built = firms[firms["year"] == first].set_index("firm_id")
     lines = [
         "| entity | type | division | founded | ownership | seat | revenue (10k CNY) "
         "| employees | R&D / revenue | in cluster |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in cluster.named:
+        drawn = None
+        if takes_top_draw(e, first):
+            drawn = built.loc[f"{cluster.spec.cluster_id}-{e.key}"]
+            drawn = drawn if drawn["revenue"] != e.revenue else None  # no draw was left
         cells = [f"{e.name} ({e.name_en})", e.entity_type, e.industry_code]
-        cells += [_value(e, f) for f in VALUE_FIELDS]
+        cells += [_value(e, f, drawn) for f in VALUE_FIELDS]
         cells.append("yes" if e.inside else "no (outside partner)")
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {e.name_en}: {e.note}" for e in cluster.named if e.note]
@@ -96,7 +112,9 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"parents ({_origin(cluster, 'hq_outside_share')}).",
         f"- Mean age {s.mean_age:g} years, none founded before {s.oldest} "
         f"({_origin(cluster, 'oldest')}); median revenue {s.revenue_median:,.0f} "
-        f"({_origin(cluster, 'revenue_median')}, σ log {s.revenue_sigma:g}); "
+        f"({_origin(cluster, 'revenue_median')}, σ log {s.revenue_sigma:g}, the largest "
+        f"{s.revenue_tail_share:.0%} in a Pareto tail of exponent {s.revenue_tail_alpha:g}, "
+        "named enterprises of undocumented revenue among them); "
         f"{s.rd_active_share:.0%} do R&D ({_origin(cluster, 'rd_active_share')}) at a median "
         f"{s.rd_intensity_median:.1%} of revenue ({_origin(cluster, 'rd_intensity_median')}); "
         f"invention share {s.invention_share:.0%}.",
@@ -195,7 +213,7 @@ def cluster_note(spec: ClusterSpec, tables: dict[str, pd.DataFrame]) -> str:
         body += [
             "## Named entities",
             "",
-            *_entities_table(cluster),
+            *_entities_table(cluster, firms),
             "",
             "## Documented relations",
             "",

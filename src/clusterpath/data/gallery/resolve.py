@@ -62,6 +62,19 @@ class ResolvedCluster:
     documented: dict[str, str]  # synthetic field -> source key of the figure that set it
 
 
+def takes_top_draw(entity: ResolvedEntity, first_year: int) -> bool:
+    """Whether a named entity holds one of the largest revenues drawn for its cluster: an
+    enterprise inside, present in the first year, whose revenue no source gives. The record
+    names a cluster's leading firms, so an undocumented one is among its largest, not a firm
+    of a fixed size whatever the cluster's output."""
+    return (
+        entity.inside
+        and entity.entity_type == "enterprise"
+        and entity.founded_year <= first_year
+        and "revenue" not in entity.documented
+    )
+
+
 def resolve_entity(entity: NamedEntity, table: DomainDefaults, first_year: int, growth: float):
     fallback = table.named[entity.entity_type]
     values = {

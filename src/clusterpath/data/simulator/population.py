@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from clusterpath.data.contract import ENTITY_TYPES, OWNERSHIP_TYPES
+from clusterpath.data.firm_sizes import spliced_log_size
 from clusterpath.data.simulator.divisions import Divisions
 
 Pop = dict[str, np.ndarray]
@@ -45,14 +46,6 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def spliced_log_size(n: int, mu: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """Lognormal body, Pareto tail (P(S > s) ~ s^-alpha) above the 95th percentile."""
-    z = rng.standard_normal(n)
-    tail = z > TAIL_Z
-    z[tail] = TAIL_Z + rng.exponential(1.0, tail.sum()) / (TAIL_ALPHA * max(sigma, 1e-6))
-    return mu + sigma * z
-
-
 def _doer_prob(tr: dict[str, float], trad, age, log_rev) -> np.ndarray:
     """Chance of doing R&D: the cluster's share, lower in legacy divisions, higher when large."""
     share = tr["rd_share"] * np.where(trad, 0.7, 1.0) * np.where(age < 8, 1.25, 1.0)
@@ -83,7 +76,7 @@ def new_enterprises(
     mu = LOG_MEDIAN_REVENUE + tr["size"] + 0.35 * (np.log1p(age) - np.log(11)) + 0.6 * outside
     if entrant:
         mu = mu - 1.2 + 0.8 * outside
-    log_rev = spliced_log_size(n, mu, tr["size_sigma"], rng)
+    log_rev = spliced_log_size(n, mu, tr["size_sigma"], rng, tail_z=TAIL_Z, alpha=TAIL_ALPHA)
     trad = div.traditional[d]
     listed = rng.random(n) < _sigmoid(-4.5 + 1.2 * (log_rev - LOG_MEDIAN_REVENUE)) * (not entrant)
     return {
