@@ -8,12 +8,15 @@ source a value rests on is quoted.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
 from clusterpath.data.gallery.defaults import SyntheticFirms, load_defaults
+from clusterpath.data.gallery.generate import named_entities
+from clusterpath.data.gallery.leaders import anchor_keys, anchors_by_revenue
 from clusterpath.data.gallery.resolve import resolve
 from clusterpath.data.gallery.spec import DEFAULTED, ClusterSpec, load_specs
 from clusterpath.data.reference import load_reference
@@ -123,8 +126,23 @@ def _tiny(revenues: dict[str, float | None], total: float) -> ClusterSpec:
 
 
 def test_anchors_follow_the_declared_rule_not_a_hand_pick():
-    # total 1,000,000; the rule's share is 10 %: 150,000 qualifies, 90,000 does not, and a
-    # firm without a documented revenue never does, whatever its default
+    # total 1,000,000; the rule's share is 10 %: 150,000 and exactly 100,000 qualify,
+    # 90,000 does not
+    assert load_defaults().table("high_end_equipment").links.anchor_revenue_share == 0.1
+    revenues = {"big": 150_000.0, "edge": 100_000.0, "small": 90_000.0}
+    assert anchor_keys(revenues, 1_000_000.0, 0.1) == ("big", "edge")
+
+
+def test_a_named_leader_drawn_among_the_largest_anchors_by_the_same_rule():
+    # first-year enterprise revenue 1,000,000: big 150,000 (documented), unknown 200,000
+    # (drawn among the largest), small 90,000 and seven unnamed firms of 80,000; the rule's
+    # 10 % makes big and unknown anchors, small not
     spec = _tiny({"big": 150_000, "small": 90_000, "unknown": None}, 1_000_000)
-    assert load_defaults().table(spec.domain).links.anchor_revenue_share == 0.1
-    assert resolve(spec).anchors == ("big",)
+    cluster = resolve(spec)
+    named = named_entities(cluster)
+    named = [named[0], named[1], replace(named[2], revenue=200_000.0)]
+    unnamed = [replace(named[1], firm_id=f"G-S{i}", revenue=80_000.0) for i in range(7)]
+    assert sum(e.revenue for e in named + unnamed) == 1_000_000
+    assert anchors_by_revenue(cluster, named, unnamed) == ("big", "unknown")
+    # total 1,560,000 with the unnamed firms twice: 10 % is 156,000, above big
+    assert anchors_by_revenue(cluster, named, unnamed * 2) == ("unknown",)

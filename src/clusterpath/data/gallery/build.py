@@ -23,7 +23,7 @@ from clusterpath.data.gallery.generate import (
     revenue_scale,
     synthetic_firms,
 )
-from clusterpath.data.gallery.leaders import hand_over_largest
+from clusterpath.data.gallery.leaders import anchors_by_revenue, hand_over_largest
 from clusterpath.data.gallery.notes import cluster_note, gallery_readme
 from clusterpath.data.gallery.resolve import CONTRACT_LINK, ResolvedCluster, resolve
 from clusterpath.data.gallery.spec import ClusterSpec, gallery_dir, load_specs
@@ -108,7 +108,8 @@ def cluster_tables(cluster: ResolvedCluster) -> tuple[pd.DataFrame, pd.DataFrame
     named, firms = hand_over_largest(cluster, named, firms, rng)
     research = research_bodies(cluster, rng)
     by_key = {e.key: n for e, n in zip(spec.named, named, strict=True)}
-    ties, partners = pattern_ties(cluster, rng, by_key, firms, research)
+    anchors = anchors_by_revenue(cluster, named, firms)
+    ties, partners = pattern_ties(cluster, rng, by_key, firms, research, anchors)
     ties += [
         Tie(
             by_key[d.source].firm_id,

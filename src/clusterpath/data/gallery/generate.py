@@ -271,11 +271,13 @@ def pattern_ties(
     named: dict[str, Entity],
     firms: list[Entity],
     research: list[Entity],
+    anchor_keys: tuple[str, ...],
 ) -> tuple[list[Tie], list[Entity]]:
-    """Star, research, peer, parent and external ties; returns ties and outside partners."""
+    """Star (around ``anchor_keys``), research, peer, parent and external ties; returns ties
+    and outside partners."""
     spec, p = cluster.spec, cluster.pattern
     ties: list[Tie] = []
-    anchors = [named[k] for k in cluster.anchors]
+    anchors = [named[k] for k in anchor_keys]
     for firm in firms:
         if anchors and rng.random() < p.anchor_share:
             anchor = anchors[rng.integers(len(anchors))]

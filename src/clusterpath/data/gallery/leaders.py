@@ -47,3 +47,25 @@ def hand_over_largest(
         named[i] = taker
     replaced = {f.firm_id for f in largest[: len(takers)]}
     return named, [f for f in firms if f.firm_id not in replaced]
+
+
+def anchor_keys(revenues: dict[str, float], total: float, share: float) -> tuple[str, ...]:
+    """The anchors of a cluster's supply star: the named enterprises inside (``revenues``,
+    first-year revenue by key) holding at least ``share`` of the first year's enterprise
+    revenue ``total``. A firm that large buys from many of the cluster's suppliers, whether its
+    size is documented or drawn among the largest."""
+    return tuple(key for key, revenue in revenues.items() if revenue >= share * total)
+
+
+def anchors_by_revenue(
+    cluster: ResolvedCluster, named: list[Entity], firms: list[Entity]
+) -> tuple[str, ...]:
+    """``anchor_keys`` of the built entities (named after the hand-over, unnamed firms)."""
+    first = cluster.spec.years[0]
+    inside = {
+        e.key: n.revenue
+        for e, n in zip(cluster.named, named, strict=True)
+        if n.cluster_id and n.entity_type == "enterprise" and first in n.years
+    }
+    total = sum(inside.values()) + sum(f.revenue for f in firms if first in f.years)
+    return anchor_keys(inside, total, cluster.pattern.anchor_revenue_share)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clusterpath.data.gallery.leaders import anchor_keys
 from clusterpath.data.gallery.resolve import (
     ResolvedCluster,
     ResolvedEntity,
@@ -100,9 +101,16 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
     ownership = ", ".join(f"{k} {v:.0%}" for k, v in s.ownership.items())
     divisions = _division_mix(s.divisions)
     year_links = links[links["year"] == first]
-    anchors = ", ".join(cluster.anchors) or "none (no named firm with a documented revenue "
-    if not cluster.anchors:
-        anchors += f"of {p.anchor_revenue_share:.0%} of the total or more)"
+    revenue = inside.set_index("firm_id")["revenue"]
+    named = {
+        e.key: revenue[f"{spec.cluster_id}-{e.key}"]
+        for e in cluster.named
+        if e.inside and e.entity_type == "enterprise" and f"{spec.cluster_id}-{e.key}" in revenue
+    }
+    keys = anchor_keys(named, total, p.anchor_revenue_share)
+    anchors = ", ".join(keys) or (
+        f"none (no named firm of {p.anchor_revenue_share:.0%} of the total or more)"
+    )
     return [
         f"- {s.firm_count:,} unnamed firms in {first} ({_origin(cluster, 'firm_count')}), "
         f"entry {s.entry_rate:.0%} and exit {s.exit_rate:.0%} a year; unnamed research "
@@ -118,9 +126,10 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"{s.rd_active_share:.0%} do R&D ({_origin(cluster, 'rd_active_share')}) at a median "
         f"{s.rd_intensity_median:.1%} of revenue ({_origin(cluster, 'rd_intensity_median')}); "
         f"invention share {s.invention_share:.0%}.",
-        f"- Anchors (named firms with a documented revenue of at least "
-        f"{p.anchor_revenue_share:.0%} of the total): {anchors}; {p.anchor_share:.0%} of the "
-        f"unnamed firms supply them when there are any. Each research body tied to "
+        f"- Anchors (named firms inside with at least {p.anchor_revenue_share:.0%} of the "
+        f"first year's enterprise revenue, documented or drawn): {anchors}; "
+        f"{p.anchor_share:.0%} of the unnamed firms supply them when there are any. Each "
+        f"research body tied to "
         f"{p.research_reach} firms; {p.peer_per_firm:g} peer ties per firm, "
         f"{p.cross_industry:.0%} across divisions; {p.parent_share:.0%} of branches tied to an "
         f"outside parent; {p.external_per_firm:g} outside ties per firm, as often across "

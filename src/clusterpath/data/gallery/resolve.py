@@ -51,13 +51,12 @@ class ResolvedEntity:
 
 @dataclass(frozen=True)
 class ResolvedCluster:
-    """A spec with its unnamed firms' shape, link pattern, named values and anchors."""
+    """A spec with its unnamed firms' shape, link pattern and named values."""
 
     spec: ClusterSpec
     firms: SyntheticFirms
     pattern: LinkPattern
     named: tuple[ResolvedEntity, ...]
-    anchors: tuple[str, ...]
     link_weights: tuple[float, ...]  # one per documented link, in order
     documented: dict[str, str]  # synthetic field -> source key of the figure that set it
 
@@ -170,16 +169,6 @@ def documented_shape(spec: ClusterSpec, table: DomainDefaults) -> tuple[dict, di
     return values, refs
 
 
-def anchors(spec: ClusterSpec, named: tuple[ResolvedEntity, ...], firms: SyntheticFirms, share):
-    """Named enterprises inside whose documented revenue is at least ``share`` of the total."""
-    inside = [e for e in named if e.inside and e.entity_type == "enterprise"]
-    total = spec.total_revenue
-    if total is None:
-        expected = firms.revenue_median * math.exp(firms.revenue_sigma**2 / 2)
-        total = sum(e.revenue for e in inside) + firms.firm_count * expected
-    return tuple(e.key for e in inside if "revenue" in e.documented and e.revenue >= share * total)
-
-
 def resolve(spec: ClusterSpec, table: DomainDefaults | None = None) -> ResolvedCluster:
     """Every value of ``spec`` made concrete from its documented facts and domain defaults."""
     table = table or load_defaults().table(spec.domain)
@@ -200,7 +189,6 @@ def resolve(spec: ClusterSpec, table: DomainDefaults | None = None) -> ResolvedC
         firms=firms,
         pattern=table.links,
         named=named,
-        anchors=anchors(spec, named, firms, table.links.anchor_revenue_share),
         link_weights=weights,
         documented=refs,
     )
