@@ -22,8 +22,8 @@ def hand_over_largest(
     firms: list[Entity],
     rng: np.random.Generator,
 ) -> tuple[list[Entity], list[Entity]]:
-    """Named and unnamed firms after each taker (``takes_top_draw``), in a random order,
-    took the revenue of one of the largest unnamed firms of the first year.
+    """Named and unnamed firms once each taker (``takes_top_draw``), in a random order, has
+    taken the place of one of the largest unnamed firms of the first year, largest first.
 
     The taker keeps what its sources document; staff and patents it lacks follow the drawn
     revenue (staff from the unnamed firm, patents from its own R&D at the domain's cost and

@@ -63,7 +63,8 @@ def _entities_table(cluster: ResolvedCluster, firms: pd.DataFrame) -> list[str]:
         drawn = None
         if takes_top_draw(e, first):
             drawn = built.loc[f"{cluster.spec.cluster_id}-{e.key}"]
-            drawn = drawn if drawn["revenue"] != e.revenue else None  # no draw was left
+            # a taker left without a draw (its cluster ran out of firms) keeps its default
+            drawn = drawn if drawn["revenue"] != e.revenue else None
         cells = [f"{e.name} ({e.name_en})", e.entity_type, e.industry_code]
         cells += [_value(e, f, drawn) for f in VALUE_FIELDS]
         cells.append("yes" if e.inside else "no (outside partner)")
