@@ -168,6 +168,11 @@ def corrected_proba(
     return discounted(proba, np.ones(len(proba), dtype=bool), ratio)
 
 
+def recommended_index(proba: np.ndarray, pred: np.ndarray | None) -> np.ndarray:
+    """Each row's recommended path: ``pred`` where given, else the leading path of ``proba``."""
+    return np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
+
+
 def estimate_performance(
     proba: np.ndarray,
     classes: Sequence[str],
@@ -187,7 +192,7 @@ def estimate_performance(
     n = len(proba)
     if n == 0:
         return _estimate(proba, np.zeros(0, int), np.zeros(0), config, systematic)
-    pred = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
+    pred = recommended_index(proba, pred)
     codes = np.zeros(n, dtype=int) if groups is None else np.unique(groups, return_inverse=True)[1]
     draws = _drawn_macro_f1(proba, pred, codes, config)
     out = _estimate(proba, pred, draws[0], config, systematic)
@@ -284,8 +289,7 @@ def expected_counts(
 ) -> list[dict[str, object]]:
     """Per path: the expected number of rows truly on it against the number recommended
     (``pred`` as for ``estimate_performance``)."""
-    index = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
-    recommended = np.bincount(index, minlength=len(classes))
+    recommended = np.bincount(recommended_index(proba, pred), minlength=len(classes))
     expected = proba.sum(axis=0)
     return [
         {"path": code, "expected": float(expected[i]), "recommended": int(recommended[i])}
@@ -507,8 +511,7 @@ def estimate_against_actual(
     estimate = estimate_performance(proba, classes, config, systematic=systematic, pred=pred)
     if not len(proba):
         return {"rows": 0}
-    index = np.argmax(proba, axis=1) if pred is None else np.asarray(pred, dtype=int)
-    pred = np.asarray(classes, dtype=object)[index]
+    pred = np.asarray(classes, dtype=object)[recommended_index(proba, pred)]
     actual = float((pred == np.asarray(y_true, dtype=object)).mean())
     low, high = estimate["estimated_accuracy_interval"]
     return {

@@ -195,6 +195,12 @@ def research_bodies(cluster: ResolvedCluster, rng: np.random.Generator) -> list[
     return bodies
 
 
+def in_output(entity: Entity, year: int) -> bool:
+    """Whether ``entity`` counts in its cluster's enterprise output of ``year``: an enterprise
+    inside the cluster, present that year (universities and institutes are not counted)."""
+    return bool(entity.cluster_id) and entity.entity_type == "enterprise" and year in entity.years
+
+
 def revenue_scale(cluster: ResolvedCluster, named: list[Entity], rng_seed: int) -> float:
     """Scale for synthetic revenues so the first-year enterprise revenue meets the documented
     output (universities and institutes are not counted in an industry's output).
@@ -213,10 +219,7 @@ def revenue_scale(cluster: ResolvedCluster, named: list[Entity], rng_seed: int) 
     named_total = sum(
         n.revenue
         for e, n in zip(cluster.named, named, strict=True)
-        if n.cluster_id
-        and n.entity_type == "enterprise"
-        and first in n.years
-        and not takes_top_draw(e, first)
+        if in_output(n, first) and not takes_top_draw(e, first)
     ) + sum(n.revenue for n in left_over)
     rest = spec.total_revenue - named_total
     if rest <= 0:

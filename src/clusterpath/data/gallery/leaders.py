@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from clusterpath.data.gallery.generate import Entity
+from clusterpath.data.gallery.generate import Entity, in_output
 from clusterpath.data.gallery.resolve import ResolvedCluster, takes_top_draw
 
 
@@ -63,9 +63,7 @@ def anchors_by_revenue(
     """``anchor_keys`` of the built entities (named after the hand-over, unnamed firms)."""
     first = cluster.spec.years[0]
     inside = {
-        e.key: n.revenue
-        for e, n in zip(cluster.named, named, strict=True)
-        if n.cluster_id and n.entity_type == "enterprise" and first in n.years
+        e.key: n.revenue for e, n in zip(cluster.named, named, strict=True) if in_output(n, first)
     }
     total = sum(inside.values()) + sum(f.revenue for f in firms if first in f.years)
     return anchor_keys(inside, total, cluster.pattern.anchor_revenue_share)
