@@ -302,6 +302,8 @@ SELECT
     f.incumbent_revenue / NULLIF(f.revenue, 0) AS incumbent_revenue_share,
     f.traditional_revenue / NULLIF(f.revenue, 0) AS traditional_revenue_share,
     f.digital_revenue / NULLIF(f.revenue, 0) AS digital_revenue_share,
+    LEAST(f.digital_revenue, f.revenue - f.digital_revenue) / NULLIF(f.revenue, 0)
+        AS digital_mix_share,
     f.n_new / NULLIF(f.n_ent, 0) AS entry_rate,
     f.revenue / NULLIF(p.revenue, 0) - 1.0 AS revenue_growth,
     f.employees / NULLIF(p.employees, 0) - 1.0 AS employment_growth,

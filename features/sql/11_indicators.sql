@@ -41,6 +41,8 @@ SELECT
     f.incumbent_revenue / NULLIF(f.ent_revenue, 0) AS incumbent_revenue_share,
     f.traditional_revenue / NULLIF(f.ent_revenue, 0) AS traditional_revenue_share,
     f.digital_revenue / NULLIF(f.ent_revenue, 0) AS digital_revenue_share,
+    LEAST(f.digital_revenue, f.ent_revenue - f.digital_revenue) / NULLIF(f.ent_revenue, 0)
+        AS digital_mix_share,
     f.n_entrants / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS entry_rate,
     CASE WHEN f.n_enterprises > 0 THEN f.ent_revenue / NULLIF(p.ent_revenue, 0) - 1.0 END
         AS revenue_growth,

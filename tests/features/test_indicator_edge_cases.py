@@ -37,6 +37,7 @@ REVENUE_INDICATORS = (
     "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
+    "digital_mix_share",
 )
 EMPLOYEE_INDICATORS = (
     "invention_patents_per_100_employees",

@@ -74,6 +74,7 @@ SCALE_FREE = (
     "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
+    "digital_mix_share",
     "entry_rate",
     "revenue_growth",
     "employment_growth",
@@ -100,6 +101,7 @@ SHARES = (
     "incumbent_revenue_share",
     "traditional_revenue_share",
     "digital_revenue_share",
+    "digital_mix_share",
     "entry_rate",
 )
 ENTROPIES = ("industry_pair_entropy", "unrelated_variety", "related_variety")
@@ -283,6 +285,9 @@ def test_values_lie_in_their_ranges(extract) -> None:
                 assert row[ind] >= 0.0, (ind, row[ind])
         if not math.isnan(row["industry_pair_evenness"]):  # entropy over its maximum
             assert -ROUNDING <= row["industry_pair_evenness"] <= 1.0 + ROUNDING
+        if not math.isnan(row["digital_revenue_share"]):  # the smaller side of the split
+            digital = row["digital_revenue_share"]
+            assert abs(row["digital_mix_share"] - min(digital, 1 - digital)) <= ROUNDING
         if not math.isnan(row["hq_outside_revenue_share"]):  # recent arrivals are among them
             recent = row["recent_outside_revenue_share"]
             assert recent <= row["hq_outside_revenue_share"] + ROUNDING

@@ -686,6 +686,30 @@ def test_digital_revenue_share(base: pd.DataFrame) -> None:
     assert value(base, "digital_revenue_share") == approx(0.85)
 
 
+@covers("digital_mix_share")
+def test_digital_mix_share(base: pd.DataFrame) -> None:
+    # digital 850 of 1000 (above): the smaller side is the 150 outside -> 0.15
+    assert value(base, "digital_mix_share") == approx(0.15)
+
+
+def test_digital_mix_share_reads_either_side_alike() -> None:
+    """A software cluster with a fifth in machinery mixes as much as a machinery cluster
+    with a fifth in software; the digital revenue share reads them 0.8 and 0.2."""
+
+    def cluster(software: float, machinery: float) -> pd.DataFrame:
+        return compute(
+            [
+                firm("S1", industry="65", revenue=software),
+                firm("M1", industry="34", revenue=machinery),
+            ]
+        )
+
+    a, b = cluster(800, 200), cluster(200, 800)
+    assert value(a, "digital_mix_share") == approx(0.2) == value(b, "digital_mix_share")
+    assert value(a, "digital_revenue_share") == approx(0.8)
+    assert value(b, "digital_revenue_share") == approx(0.2)
+
+
 @covers("entry_rate")
 def test_entry_rate(base: pd.DataFrame) -> None:
     # ages 13, 1, 2, 3: younger than 3 are E2 and E3 (E4 at exactly 3 is not) -> 2 / 4

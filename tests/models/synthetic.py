@@ -65,12 +65,16 @@ BASE: dict[str, tuple[float, float]] = {
 }
 
 
+# Indicators computed from others here, as the SQL computes them.
+DERIVED = ("digital_mix_share",)
+
+
 def synthetic_features(
     n_clusters: int = 100, years: tuple[int, int] = (2019, 2023), seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (features, labels): one row per cluster-year; labels with source ``simulated``."""
     rng = np.random.default_rng(seed)
-    ids = load_catalogue().ids
+    ids = tuple(i for i in load_catalogue().ids if i not in DERIVED)
     codes = load_reference().path_codes
     clusters = [f"S{i:03d}" for i in range(n_clusters)]
     paths = [codes[i % len(codes)] for i in range(n_clusters)]
@@ -90,6 +94,8 @@ def synthetic_features(
     features = pd.DataFrame(rows)
     gaps = rng.random(features[list(ids)].shape) < 0.03
     features[list(ids)] = features[list(ids)].mask(gaps)
+    digital = features["digital_revenue_share"]  # the mix is the smaller side of the split
+    features["digital_mix_share"] = np.minimum(digital, 1 - digital)
     labels = pd.DataFrame(
         {
             "cluster_id": features["cluster_id"],
