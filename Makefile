@@ -13,6 +13,8 @@ GALLERY := data/gallery
 GALLERY_OUT := $(DEMO_DATA)/gallery
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
+# no usage telemetry from the MLflow servers and jobs make starts (see src/clusterpath/__init__.py)
+export MLFLOW_DISABLE_TELEMETRY := true
 
 .PHONY: env env-spark browser demo gallery gallery-features gallery-data china-map test lint format clean
 
