@@ -8,6 +8,7 @@ job in the middle of writing its outputs until a signal arrives.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,10 @@ def stall_after_first_csv(signal_file: Path) -> None:
 
 
 def main() -> None:
+    # A job started in the background of a shell without job control inherits SIGINT
+    # ignored, and Python then installs no handler for it; a job at a terminal takes Ctrl-C.
+    # The tests stand in for the terminal, whoever launched the test run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal_file, *args = sys.argv[1:]
     stall_after_first_csv(Path(signal_file))
     from clusterpath.cli import app
