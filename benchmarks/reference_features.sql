@@ -157,7 +157,8 @@ link_shares AS (
         COALESCE(SUM(w) FILTER (WHERE cross_division), 0) AS w_cross,
         COALESCE(SUM(w) FILTER (WHERE external), 0) AS w_external,
         COALESCE(SUM(w) FILTER (WHERE research), 0) AS w_research,
-        SUM(weight) FILTER (WHERE incoming AND link_type = 'tech_transfer') AS tech_in
+        SUM(weight) FILTER (WHERE incoming AND link_type = 'tech_transfer') AS tech_in,
+        COALESCE(SUM(w) FILTER (WHERE incoming AND link_type = 'tech_transfer'), 0) AS w_tech_in
     FROM normalised
     GROUP BY cluster_id, year
 ),
@@ -295,6 +296,7 @@ SELECT
     f.hq_outside_revenue / NULLIF(f.revenue, 0) AS hq_outside_revenue_share,
     f.recent_outside_revenue / NULLIF(f.revenue, 0) AS recent_outside_revenue_share,
     COALESCE(l.tech_in, 0) / NULLIF(f.n_ent, 0) AS tech_transfer_in_per_firm,
+    l.w_tech_in / l.w_total AS tech_transfer_in_link_share,
     CAST(f.n_ent AS DOUBLE) AS n_enterprises,
     CAST(f.n_research AS DOUBLE) AS n_research_bodies,
     f.employees AS employment,

@@ -14,7 +14,8 @@ pairs AS (
         SUM(g.weight / m.mean_weight) AS pair_w,
         SUM(g.external_weight / m.mean_weight) AS external_w,
         SUM(g.research_weight / m.mean_weight) AS research_w,
-        SUM(g.tech_transfer_in) AS tech_transfer_in
+        SUM(g.tech_transfer_in) AS tech_transfer_in,
+        SUM(g.tech_transfer_in / m.mean_weight) AS tech_transfer_in_w
     FROM link_groups AS g
     JOIN type_means AS m ON g.cy = m.cy AND g.type_key = m.type_key
     GROUP BY g.cy, g.division_a, g.division_b
@@ -27,7 +28,8 @@ per_cluster AS (
         SUM(CASE WHEN division_a <> division_b THEN pair_w ELSE 0 END) AS w_cross,
         SUM(external_w) AS w_external,
         SUM(research_w) AS w_research,
-        SUM(tech_transfer_in) AS tech_transfer_in
+        SUM(tech_transfer_in) AS tech_transfer_in,
+        SUM(tech_transfer_in_w) AS w_tech_in
     FROM pairs
     GROUP BY cy
 ),
@@ -99,6 +101,7 @@ SELECT
     c.w_external,
     c.w_research,
     c.tech_transfer_in,
+    c.w_tech_in,
     e.industry_pair_entropy,
     d.n_divisions,
     s.top_w,

@@ -598,9 +598,8 @@ def test_recent_outside_revenue_share_leaves_out_long_standing_group_members() -
     assert value(table, "recent_outside_revenue_share") == approx(0.3)
 
 
-@covers("tech_transfer_in_per_firm")
-def test_tech_transfer_in_per_firm() -> None:
-    firms = [
+def transfer_firms() -> list[dict]:
+    return [
         firm("A", industry="39"),
         firm("B", industry="65"),
         firm("C", industry="39"),
@@ -608,7 +607,10 @@ def test_tech_transfer_in_per_firm() -> None:
         firm("P", cluster=None, industry="34"),
         firm("D", cluster="C2", industry="13"),
     ]
-    links = [
+
+
+def transfer_links() -> list[dict]:
+    return [
         link("P", "A", "tech_transfer", 4),  # from outside into A: yes
         link("D", "B", "tech_transfer", 2),  # from cluster C2 into B: yes
         link("P", "U", "tech_transfer", 9),  # from outside into member U: yes
@@ -616,11 +618,34 @@ def test_tech_transfer_in_per_firm() -> None:
         link("A", "P", "tech_transfer", 7),  # outgoing: no
         link("P", "C", "supply", 100),  # not a technology transfer: no
     ]
-    table = compute(firms, links)
+
+
+@covers("tech_transfer_in_per_firm")
+def test_tech_transfer_in_per_firm() -> None:
+    table = compute(transfer_firms(), transfer_links())
     # raw weights (4 + 2 + 9) / 3 enterprises (A, B, C) = 5
     assert value(table, "tech_transfer_in_per_firm") == approx(5.0)
     # C2: D -> B leaves C2, nothing comes in: 0 / 1
     assert value(table, "tech_transfer_in_per_firm", "C2") == approx(0.0)
+
+
+@covers("tech_transfer_in_link_share")
+def test_tech_transfer_in_link_share() -> None:
+    table = compute(transfer_firms(), transfer_links())
+    # C1's transfers weigh 4, 2, 9, 10, 7 (mean 6.4); the supply link is its type's mean.
+    # incoming (4 + 2 + 9) / 6.4 over all links (32 / 6.4 + 1 = 6): 2.34375 / 6 = 25/64
+    assert value(table, "tech_transfer_in_link_share") == approx(25 / 64)
+    # C2: D -> B leaves C2, nothing comes in: 0 of its one link
+    assert value(table, "tech_transfer_in_link_share", "C2") == approx(0.0)
+
+
+def test_a_source_recording_every_link_twice_doubles_transfers_per_firm_not_their_share() -> None:
+    once = compute(transfer_firms(), transfer_links())
+    twice = compute(transfer_firms(), transfer_links() * 2)
+    assert value(twice, "tech_transfer_in_per_firm") == approx(10.0)
+    assert value(twice, "tech_transfer_in_link_share") == approx(
+        value(once, "tech_transfer_in_link_share")
+    )
 
 
 @covers("tech_transfer_in_per_firm")
@@ -845,4 +870,5 @@ def test_base_extract_has_every_indicator_defined_except_tail_and_growth(
         "degree_centralisation",
         "top_firm_link_share",
         "research_link_share",
+        "tech_transfer_in_link_share",
     }

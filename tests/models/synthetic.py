@@ -66,7 +66,7 @@ BASE: dict[str, tuple[float, float]] = {
 
 
 # Indicators computed from others here, as the SQL computes them.
-DERIVED = ("digital_mix_share",)
+DERIVED = ("digital_mix_share", "tech_transfer_in_link_share")
 
 
 def synthetic_features(
@@ -96,6 +96,8 @@ def synthetic_features(
     features[list(ids)] = features[list(ids)].mask(gaps)
     digital = features["digital_revenue_share"]  # the mix is the smaller side of the split
     features["digital_mix_share"] = np.minimum(digital, 1 - digital)
+    # transfers per firm over the links a source records per firm (about four)
+    features["tech_transfer_in_link_share"] = features["tech_transfer_in_per_firm"] / 4.0
     labels = pd.DataFrame(
         {
             "cluster_id": features["cluster_id"],
