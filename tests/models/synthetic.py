@@ -65,7 +65,7 @@ BASE: dict[str, tuple[float, float]] = {
 }
 
 
-# Indicators computed from others here, as the SQL computes them.
+# Indicators derived here from others of the table, so they carry those ones' signal.
 DERIVED = ("digital_mix_share", "tech_transfer_in_link_share")
 
 
