@@ -10,7 +10,7 @@ reads an extract of Parquet files and does what the command does, the straightfo
    ``data/sql_checks.py``: missing columns, infinite numbers, value rules and keys,
    cross-table rules, raising the same errors), and the unknown-link-end anti-join on its
    own (both ends of every link looked up in the firms table);
-2. ``reference_features.sql``: all 41 indicators in one DuckDB query over the files, its
+2. ``reference_features.sql``: all 42 indicators in one DuckDB query over the files, its
    rows fetched into pandas.
 
 DuckDB gets the command's settings (every core, a quarter of the machine's memory, spilling

@@ -158,7 +158,8 @@ link_shares AS (
         COALESCE(SUM(w) FILTER (WHERE external), 0) AS w_external,
         COALESCE(SUM(w) FILTER (WHERE research), 0) AS w_research,
         SUM(weight) FILTER (WHERE incoming AND link_type = 'tech_transfer') AS tech_in,
-        COALESCE(SUM(w) FILTER (WHERE incoming AND link_type = 'tech_transfer'), 0) AS w_tech_in
+        COALESCE(SUM(w) FILTER (WHERE incoming AND link_type = 'tech_transfer'), 0) AS w_tech_in,
+        COALESCE(SUM(w) FILTER (WHERE link_type = 'cooperation'), 0) AS w_cooperation
     FROM normalised
     GROUP BY cluster_id, year
 ),
@@ -297,6 +298,7 @@ SELECT
     f.recent_outside_revenue / NULLIF(f.revenue, 0) AS recent_outside_revenue_share,
     COALESCE(l.tech_in, 0) / NULLIF(f.n_ent, 0) AS tech_transfer_in_per_firm,
     l.w_tech_in / l.w_total AS tech_transfer_in_link_share,
+    l.w_cooperation / l.w_total AS cooperation_link_share,
     CAST(f.n_ent AS DOUBLE) AS n_enterprises,
     CAST(f.n_research AS DOUBLE) AS n_research_bodies,
     f.employees AS employment,

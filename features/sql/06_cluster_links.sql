@@ -1,7 +1,7 @@
 -- Every link seen from each cluster-year it touches: a link inside a cluster appears once, a
 -- link between two clusters once for each. `member_row` is the end inside the cluster.
 SELECT
-    source_cy AS cy, type_key, tech_transfer, weight,
+    source_cy AS cy, type_key, tech_transfer, cooperation, weight,
     source_row AS member_row, target_row AS other_row, division_a, division_b, research,
     (target_cy IS NULL OR target_cy <> source_cy) AS external,
     FALSE AS incoming
@@ -9,7 +9,7 @@ FROM link_ends
 WHERE source_cy IS NOT NULL AND target_row IS NOT NULL
 UNION ALL
 SELECT
-    target_cy AS cy, type_key, tech_transfer, weight,
+    target_cy AS cy, type_key, tech_transfer, cooperation, weight,
     target_row AS member_row, source_row AS other_row, division_a, division_b, research,
     TRUE AS external,
     TRUE AS incoming

@@ -9,6 +9,7 @@ SELECT
     SUM(weight) AS weight,
     SUM(CASE WHEN external THEN weight ELSE 0 END) AS external_weight,
     SUM(CASE WHEN research THEN weight ELSE 0 END) AS research_weight,
-    SUM(CASE WHEN incoming AND tech_transfer THEN weight ELSE 0 END) AS tech_transfer_in
+    SUM(CASE WHEN incoming AND tech_transfer THEN weight ELSE 0 END) AS tech_transfer_in,
+    SUM(CASE WHEN cooperation THEN weight ELSE 0 END) AS cooperation_weight
 FROM cluster_links
 GROUP BY cy, type_key, division_a, division_b

@@ -15,7 +15,8 @@ pairs AS (
         SUM(g.external_weight / m.mean_weight) AS external_w,
         SUM(g.research_weight / m.mean_weight) AS research_w,
         SUM(g.tech_transfer_in) AS tech_transfer_in,
-        SUM(g.tech_transfer_in / m.mean_weight) AS tech_transfer_in_w
+        SUM(g.tech_transfer_in / m.mean_weight) AS tech_transfer_in_w,
+        SUM(g.cooperation_weight / m.mean_weight) AS cooperation_w
     FROM link_groups AS g
     JOIN type_means AS m ON g.cy = m.cy AND g.type_key = m.type_key
     GROUP BY g.cy, g.division_a, g.division_b
@@ -29,7 +30,8 @@ per_cluster AS (
         SUM(external_w) AS w_external,
         SUM(research_w) AS w_research,
         SUM(tech_transfer_in) AS tech_transfer_in,
-        SUM(tech_transfer_in_w) AS w_tech_in
+        SUM(tech_transfer_in_w) AS w_tech_in,
+        SUM(cooperation_w) AS w_cooperation
     FROM pairs
     GROUP BY cy
 ),
@@ -102,6 +104,7 @@ SELECT
     c.w_research,
     c.tech_transfer_in,
     c.w_tech_in,
+    c.w_cooperation,
     e.industry_pair_entropy,
     d.n_divisions,
     s.top_w,

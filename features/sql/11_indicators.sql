@@ -35,6 +35,7 @@ SELECT
     COALESCE(l.tech_transfer_in, 0) / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0)
         AS tech_transfer_in_per_firm,
     l.w_tech_in / l.w_total AS tech_transfer_in_link_share,
+    l.w_cooperation / l.w_total AS cooperation_link_share,
     CAST(f.n_enterprises AS DOUBLE) AS n_enterprises,
     CAST(f.n_research_bodies AS DOUBLE) AS n_research_bodies,
     CASE WHEN f.n_enterprises > 0 THEN f.ent_employees END AS employment,

@@ -24,6 +24,7 @@ LINK_INDICATORS = (
     "external_link_share",
     "top_firm_link_share",
     "research_link_share",
+    "cooperation_link_share",
     "tech_transfer_in_link_share",
 )
 REVENUE_INDICATORS = (

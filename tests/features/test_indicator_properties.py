@@ -68,6 +68,7 @@ SCALE_FREE = (
     "recent_outside_revenue_share",
     "tech_transfer_in_per_firm",  # tech_transfer weights count transfers, not money
     "tech_transfer_in_link_share",
+    "cooperation_link_share",
     "n_enterprises",
     "n_research_bodies",
     "employment",
@@ -96,6 +97,7 @@ SHARES = (
     "external_link_share",
     "top_firm_link_share",
     "research_link_share",
+    "cooperation_link_share",
     "tech_transfer_in_link_share",
     "foreign_revenue_share",
     "hq_outside_revenue_share",

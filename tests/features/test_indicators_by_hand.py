@@ -629,6 +629,21 @@ def test_tech_transfer_in_per_firm() -> None:
     assert value(table, "tech_transfer_in_per_firm", "C2") == approx(0.0)
 
 
+@covers("cooperation_link_share")
+def test_cooperation_link_share() -> None:
+    firms = [firm("A"), firm("B", industry="65"), firm("C"), firm("D", cluster="C2")]
+    links = [
+        link("A", "B", "cooperation", 2),  # 2 / 4 = 0.5
+        link("B", "C", "cooperation", 6),  # 6 / 4 = 1.5
+        link("A", "C", "supply", 50),  # its type's mean: 1
+        link("D", "A", "supply", 10),  # C1 sees it too: 10 / 30 = 1/3; C2 sees it alone
+    ]
+    table = compute(firms, links)
+    # (0.5 + 1.5) / (0.5 + 1.5 + 50 / 30 + 10 / 30) = 2 / 4 = 0.5   (raw weights: 8 / 68)
+    assert value(table, "cooperation_link_share") == approx(0.5)
+    assert value(table, "cooperation_link_share", "C2") == approx(0.0)
+
+
 @covers("tech_transfer_in_link_share")
 def test_tech_transfer_in_link_share() -> None:
     table = compute(transfer_firms(), transfer_links())
@@ -870,5 +885,6 @@ def test_base_extract_has_every_indicator_defined_except_tail_and_growth(
         "degree_centralisation",
         "top_firm_link_share",
         "research_link_share",
+        "cooperation_link_share",
         "tech_transfer_in_link_share",
     }

@@ -66,7 +66,7 @@ BASE: dict[str, tuple[float, float]] = {
 
 
 # Indicators derived here from others of the table, so they carry those ones' signal.
-DERIVED = ("digital_mix_share", "tech_transfer_in_link_share")
+DERIVED = ("digital_mix_share", "tech_transfer_in_link_share", "cooperation_link_share")
 
 
 def synthetic_features(
@@ -98,6 +98,8 @@ def synthetic_features(
     features["digital_mix_share"] = np.minimum(digital, 1 - digital)
     # transfers per firm over the links a source records per firm (about four)
     features["tech_transfer_in_link_share"] = features["tech_transfer_in_per_firm"] / 4.0
+    # co-operation goes with links across industries, the convergence path's
+    features["cooperation_link_share"] = features["cross_industry_link_share"] / 2.0
     labels = pd.DataFrame(
         {
             "cluster_id": features["cluster_id"],
