@@ -93,7 +93,8 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
     spec, s, p = cluster.spec, cluster.firms, cluster.pattern
     first = spec.years[0]
     inside = firms[(firms["cluster_id"] == spec.cluster_id) & (firms["year"] == first)]
-    total = inside.loc[inside["entity_type"] == "enterprise", "revenue"].sum()
+    revenue = inside[inside["entity_type"] == "enterprise"].set_index("firm_id")["revenue"]
+    total = revenue.sum()
     documented = (
         f" (documented: {spec.total_revenue:,.0f} [{spec.total_revenue_ref}])"
         if spec.total_revenue
@@ -102,12 +103,8 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
     ownership = ", ".join(f"{k} {v:.0%}" for k, v in s.ownership.items())
     divisions = _division_mix(s.divisions)
     year_links = links[links["year"] == first]
-    revenue = inside.set_index("firm_id")["revenue"]
-    named = {
-        e.key: revenue[f"{spec.cluster_id}-{e.key}"]
-        for e in cluster.named
-        if e.inside and e.entity_type == "enterprise" and f"{spec.cluster_id}-{e.key}" in revenue
-    }
+    ids = {e.key: f"{spec.cluster_id}-{e.key}" for e in cluster.named}
+    named = {key: revenue[firm_id] for key, firm_id in ids.items() if firm_id in revenue}
     keys = anchor_keys(named, total, p.anchor_revenue_share)
     anchors = ", ".join(keys) or (
         f"none (no named firm of {p.anchor_revenue_share:.0%} of the total or more)"
