@@ -151,8 +151,10 @@ def test_links_join_firms_of_the_same_year(extract) -> None:
         .isin(pd.MultiIndex.from_frame(linked))
         .all()
     )
+    # the world's 4-6 links per firm row, of which a source records 30-100 % of each kind
+    # (20-100 % of co-operation links: definitions.link_coverage)
     ratio = len(links) / len(firms)
-    assert 3.5 < ratio < 6.0
+    assert 2.5 < ratio < 6.0
 
 
 def test_degrees_are_heavy_tailed(extract) -> None:
