@@ -4,6 +4,7 @@ SELECT
     t.type_key,
     t.link_type = 'tech_transfer' AS tech_transfer,
     t.link_type = 'cooperation' AS cooperation,
+    t.link_type = 'supply' AS supply,
     CAST(l.weight AS DOUBLE) AS weight,
     s.firm_row AS source_row,
     e.firm_row AS target_row,

@@ -76,6 +76,31 @@ edges AS (
     FROM link_ends
     WHERE source_cy = target_cy
 ),
+supply_edges AS (
+    -- the distinct pairs of members joined by a supply link: the chain inside the cluster
+    SELECT DISTINCT
+        source_cy AS cy,
+        LEAST(source_row, target_row) AS node_a,
+        GREATEST(source_row, target_row) AS node_b
+    FROM link_ends
+    WHERE source_cy = target_cy AND supply
+),
+supply_degrees AS (
+    SELECT cy, node, COUNT(*) AS degree
+    FROM (
+        SELECT cy, node_a AS node FROM supply_edges
+        UNION ALL
+        SELECT cy, node_b AS node FROM supply_edges
+    ) AS supply_ends
+    GROUP BY cy, node
+),
+supply_stats AS (
+    SELECT d.cy, MAX(d.degree) AS supply_degree_max, MAX(p.supply_pairs) AS supply_pairs
+    FROM supply_degrees AS d
+    JOIN (SELECT cy, COUNT(*) AS supply_pairs FROM supply_edges GROUP BY cy) AS p
+        ON d.cy = p.cy
+    GROUP BY d.cy
+),
 node_stats AS (
     -- a firms row lies in one cluster-year, so the row alone names a node; its strength is
     -- the sum of w over its ends, its degree the number of distinct internal partners
@@ -109,9 +134,12 @@ SELECT
     d.n_divisions,
     s.top_w,
     s.degree_max,
-    s.degree_sum
+    s.degree_sum,
+    u.supply_degree_max,
+    u.supply_pairs
 FROM per_cluster AS c
 JOIN cluster_years AS k ON c.cy = k.cy
 JOIN pair_entropy AS e ON c.cy = e.cy
 JOIN divisions_present AS d ON c.cy = d.cy
 JOIN cluster_nodes AS s ON c.cy = s.cy
+LEFT JOIN supply_stats AS u ON c.cy = u.cy

@@ -103,6 +103,7 @@ CASES = [
             "size_tail_exponent": "tail_too_short",
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "few_members",
+            "supply_hub_share": "no_internal_supply",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
         },
@@ -157,6 +158,7 @@ CASES = [
             "size_tail_exponent": "tail_too_short",
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "no_internal_links",
+            "supply_hub_share": "no_internal_supply",
         },
         values={"employment_growth": 0.5},
     ),
@@ -216,6 +218,7 @@ CASES = [
         {
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "no_internal_links",
+            "supply_hub_share": "no_internal_supply",
             "size_tail_exponent": "tail_too_short",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
@@ -229,6 +232,7 @@ CASES = [
         {
             "industry_pair_evenness": "one_division",  # every firm in division 39
             "degree_centralisation": "no_internal_links",
+            "supply_hub_share": "no_internal_supply",
             "size_tail_exponent": "tail_too_short",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
@@ -249,7 +253,8 @@ CASES = [
             link("U2", "R1", "co_patent"),
             link("U1", "P1", "cooperation"),
         ],
-        each(ENTERPRISE_INDICATORS, "no_enterprises"),
+        each(ENTERPRISE_INDICATORS, "no_enterprises")
+        | {"supply_hub_share": "no_internal_supply"},  # co-patents and co-operation only
         # U1 - U2 - R1 is a path of three members: (1 + 0 + 1) / (2 * 1) = 1
         values={
             "n_enterprises": 0.0,
@@ -280,6 +285,7 @@ CASES = [
             "vc_per_enterprise": "no_vc_column",
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "few_members",
+            "supply_hub_share": "no_internal_supply",
         },
         vc=False,
     ),

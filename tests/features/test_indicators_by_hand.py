@@ -522,6 +522,50 @@ def test_degree_centralisation_star_line_and_isolated_members() -> None:
     assert value(table, "degree_centralisation", "C3") == approx(1 / 3)
 
 
+def chain_firms() -> list[dict]:
+    """C1: an anchor A with suppliers B, C, D, E and a university U; C2: a line F - G - H."""
+    c1 = [firm(f) for f in "ABCDE"] + [firm("U", entity="university", industry="83")]
+    return c1 + [firm(f, cluster="C2") for f in "FGH"] + [firm("P", cluster=None)]
+
+
+def chain_links() -> list[dict]:
+    return [
+        link("B", "A"),
+        link("C", "A"),
+        link("A", "D", weight=7.0),  # the anchor selling: still a supply pair
+        link("D", "A"),  # the same pair again: one pair
+        link("E", "A"),
+        link("B", "C"),  # suppliers trading among themselves
+        link("A", "U", "cooperation"),  # not supply: not part of the chain
+        link("E", "U", "co_patent"),
+        link("P", "A"),  # from outside the cluster: not a pair of members
+        link("F", "G"),
+        link("G", "H"),
+    ]
+
+
+@covers("supply_hub_share")
+def test_supply_hub_share_is_the_anchors_share_of_the_chains_pairs() -> None:
+    table = compute(chain_firms(), chain_links())
+    # pairs AB AC AD AE BC: A has 4 partners of 5 pairs
+    assert value(table, "supply_hub_share") == approx(4 / 5)
+    # a line of three: G has 2 partners of 2 pairs, as the centre of a star would
+    assert value(table, "supply_hub_share", "C2") == approx(1.0)
+
+
+def test_a_source_seeing_part_of_the_chain_halves_the_centralisation_not_the_hub_share() -> None:
+    full = compute(chain_firms(), chain_links())
+    # a source that saw only B -> A, D -> A and B -> C of C1's supply (and every other link)
+    kept = [chain_links()[i] for i in (0, 3, 5, 6, 7, 8, 9, 10)]
+    half = compute(chain_firms(), kept)
+    assert value(half, "supply_hub_share") == approx(2 / 3)  # A: 2 of 3 pairs (4 of 5 before)
+    # degree centralisation, n = 6 members: A's partners 4 + U -> 5 before, then B, D, U -> 3
+    # before: degrees A 5, B 2, C 2, D 1, E 2, U 2 -> (0 + 3 + 3 + 4 + 3 + 3) / (5 * 4) = 0.8
+    assert value(full, "degree_centralisation") == approx(0.8)
+    # after: A 3, B 2, C 1, D 1, E 1, U 2 -> (0 + 1 + 2 + 2 + 2 + 1) / 20 = 0.4
+    assert value(half, "degree_centralisation") == approx(0.4)
+
+
 @covers("top_firm_link_share")
 def test_top_firm_link_share(linked: pd.DataFrame) -> None:
     # member strength: A = L1 0.5 + L2 1.5 + L3 1 + L7 1 = 4, C = 1.5 + 1.5 = 3,
@@ -884,6 +928,7 @@ def test_base_extract_has_every_indicator_defined_except_tail_and_growth(
         "external_link_share",
         "degree_centralisation",
         "top_firm_link_share",
+        "supply_hub_share",
         "research_link_share",
         "cooperation_link_share",
         "tech_transfer_in_link_share",

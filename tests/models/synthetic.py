@@ -19,6 +19,7 @@ SIGNALS: dict[str, dict[str, float]] = {
         "revenue_hhi": 1.5,
         "top_firm_link_share": 1.5,
         "degree_centralisation": 1.0,
+        "supply_hub_share": 1.0,
     },
     "upgrade": {
         "traditional_revenue_share": 2.0,

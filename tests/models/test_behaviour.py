@@ -67,6 +67,7 @@ DIRECTIONS = [
             "top1_to_top2_revenue_ratio",
             "top_firm_link_share",
             "degree_centralisation",
+            "supply_hub_share",
         ],
     ),
     ("introduction", ["foreign_revenue_share"]),
