@@ -90,8 +90,10 @@ def main() -> None:
     import mlflow
 
     from clusterpath.data.simulator import SimulationConfig, write_extract
+    from clusterpath.models.tracking import use_tracking_uri
     from clusterpath.pipelines.features import build_features
 
+    use_tracking_uri()  # MLFLOW_TRACKING_URI, else the project's store (mlruns/)
     served = mlflow.pyfunc.load_model(args.model)
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(args.keep or scratch)
