@@ -44,6 +44,9 @@ stats AS (
         SUM(revenue) FILTER (WHERE is_enterprise AND rd_expense > 0) AS rd_firm_revenue,
         COUNT(*) FILTER (WHERE is_enterprise AND employees < 300) AS n_sme,
         COUNT(*) FILTER (WHERE is_enterprise AND year - founded_year < 3) AS n_new,
+        COUNT(*) FILTER (WHERE is_enterprise AND revenue >= 2000) AS n_above,
+        COUNT(*) FILTER (WHERE is_enterprise AND revenue >= 2000 AND year - founded_year < 3)
+            AS n_above_new,
         AVG(year - founded_year) FILTER (WHERE is_enterprise) AS mean_age,
         COALESCE(SUM(revenue) FILTER (WHERE is_enterprise AND ownership IN ('foreign', 'hmt')), 0)
             AS foreign_revenue,
@@ -336,6 +339,7 @@ SELECT
     LEAST(f.digital_revenue, f.revenue - f.digital_revenue) / NULLIF(f.revenue, 0)
         AS digital_mix_share,
     f.n_new / NULLIF(f.n_ent, 0) AS entry_rate,
+    f.n_above_new / NULLIF(CAST(f.n_above AS DOUBLE), 0) AS above_size_entry_rate,
     f.revenue / NULLIF(p.revenue, 0) - 1.0 AS revenue_growth,
     f.employees / NULLIF(p.employees, 0) - 1.0 AS employment_growth,
     f.vc / NULLIF(f.n_ent, 0) AS vc_per_enterprise,

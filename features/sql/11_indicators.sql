@@ -47,6 +47,7 @@ SELECT
     LEAST(f.digital_revenue, f.ent_revenue - f.digital_revenue) / NULLIF(f.ent_revenue, 0)
         AS digital_mix_share,
     f.n_entrants / NULLIF(CAST(f.n_enterprises AS DOUBLE), 0) AS entry_rate,
+    f.n_above_size_entrants / NULLIF(CAST(f.n_above_size AS DOUBLE), 0) AS above_size_entry_rate,
     CASE WHEN f.n_enterprises > 0 THEN f.ent_revenue / NULLIF(p.ent_revenue, 0) - 1.0 END
         AS revenue_growth,
     CASE WHEN f.n_enterprises > 0 THEN f.ent_employees / NULLIF(p.ent_employees, 0) - 1.0 END
@@ -74,7 +75,8 @@ SELECT
     CASE WHEN COALESCE(f.rd_firm_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_rd_firms,
     CASE WHEN COALESCE(s.second_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_second_revenue,
     CASE WHEN COALESCE(l.n_divisions, 0) < 2 THEN 1 ELSE 0 END AS cond_one_division,
-    CASE WHEN COALESCE(l.supply_pairs, 0) = 0 THEN 1 ELSE 0 END AS cond_no_internal_supply
+    CASE WHEN COALESCE(l.supply_pairs, 0) = 0 THEN 1 ELSE 0 END AS cond_no_internal_supply,
+    CASE WHEN f.n_above_size = 0 THEN 1 ELSE 0 END AS cond_no_above_size
 FROM firm_stats AS f
 LEFT JOIN size_stats AS s ON f.cluster_id = s.cluster_id AND f.year = s.year
 LEFT JOIN link_stats AS l ON f.cluster_id = l.cluster_id AND f.year = l.year

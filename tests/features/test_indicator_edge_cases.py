@@ -62,6 +62,7 @@ ENTERPRISE_INDICATORS = (
     "employment",
     "mean_firm_age",
     "entry_rate",
+    "above_size_entry_rate",
     "revenue_growth",
     "employment_growth",
     "vc_per_enterprise",
@@ -88,7 +89,7 @@ class Case:
 
 def ent(firm_id: str, **kw) -> dict:
     """An enterprise with some revenue, R&D, staff and patents unless told otherwise."""
-    defaults = {"revenue": 100.0, "rd": 5.0, "employees": 10, "inventions": 1, "utility": 1}
+    defaults = {"revenue": 5000.0, "rd": 250.0, "employees": 10, "inventions": 1, "utility": 1}
     return firm(firm_id, **{**defaults, **kw})
 
 
@@ -139,6 +140,7 @@ CASES = [
             "rd_intensity_of_rd_firms": "no_rd_firms",
             "top1_to_top2_revenue_ratio": "no_second_revenue",
             "size_tail_exponent": "tail_too_short",
+            "above_size_entry_rate": "no_above_size",
         },
         # revenue fell to nothing: growth is defined, 0 / 150 - 1 = -1
         values={"revenue_growth": -1.0, "employment_growth": 0.5, "rd_active_share": 2 / 3},
@@ -156,6 +158,7 @@ CASES = [
         {
             "revenue_growth": "no_previous_revenue",
             "size_tail_exponent": "tail_too_short",
+            "above_size_entry_rate": "no_above_size",  # 40 and 20 (10k CNY): under 2,000
             **each(LINK_INDICATORS, "no_links"),
             "degree_centralisation": "no_internal_links",
             "supply_hub_share": "no_internal_supply",
@@ -321,6 +324,7 @@ CASES = [
         {
             "industry_pair_evenness": "one_division",  # every firm in division 39
             "size_tail_exponent": "tail_flat",
+            "above_size_entry_rate": "no_above_size",
             "revenue_growth": "no_previous_year",
             "employment_growth": "no_previous_year",
         },

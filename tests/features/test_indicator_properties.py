@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusterpath.data.contract import LINK_TYPES, OWNERSHIP_TYPES, build_contract
+from clusterpath.data.recording import above_size_only
 from clusterpath.data.validation import validate_frames
 from tests.features.test_indicators_by_hand import CATALOGUE, REFERENCE, frames, run
 
@@ -87,6 +88,8 @@ SCALE_FREE = (
 )
 # Money per enterprise: scales with the money.
 MONEY_VALUED = ("vc_per_enterprise",)
+# Counted over the enterprises above a revenue threshold: scaled money moves firms across it.
+ABOVE_THRESHOLD = ("above_size_entry_rate",)
 
 SHARES = (
     "rd_active_share",
@@ -109,6 +112,7 @@ SHARES = (
     "digital_revenue_share",
     "digital_mix_share",
     "entry_rate",
+    "above_size_entry_rate",
 )
 ENTROPIES = ("industry_pair_entropy", "unrelated_variety", "related_variety")
 COUNTS = ("n_enterprises", "n_research_bodies", "employment")
@@ -193,8 +197,9 @@ def scaled(firms: pd.DataFrame, links: pd.DataFrame, factor: float):
 
 
 def test_indicator_groups_partition_the_catalogue() -> None:
-    assert set(SCALE_FREE) | set(MONEY_VALUED) == set(CATALOGUE.ids)
-    assert not set(SCALE_FREE) & set(MONEY_VALUED)
+    groups = (SCALE_FREE, MONEY_VALUED, ABOVE_THRESHOLD)
+    assert set().union(*groups) == set(CATALOGUE.ids)
+    assert sum(len(g) for g in groups) == len(CATALOGUE.ids)  # no indicator in two
     assert set(SHARES) == {i.id for i in CATALOGUE.indicators if i.unit == "share"}
     assert set(ENTROPIES) == {i.id for i in CATALOGUE.indicators if i.unit == "bits"}
 
@@ -236,7 +241,7 @@ def test_scaling_money_leaves_ratios_unchanged(extract, factor: float) -> None:
     before = sorted_table(firms, links)
     after = sorted_table(*scaled(firms, links, factor))
     pd.testing.assert_frame_equal(before[KEY], after[KEY])
-    assert before["undefined_reasons"].tolist() == after["undefined_reasons"].tolist()
+    assert reasons_besides(before, ABOVE_THRESHOLD) == reasons_besides(after, ABOVE_THRESHOLD)
     for ind in SCALE_FREE:
         np.testing.assert_allclose(
             after[ind], before[ind], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=ind
@@ -303,6 +308,30 @@ def test_values_lie_in_their_ranges(extract) -> None:
         for ind in COUNTS:
             if ind != "employment" or row["n_enterprises"] > 0:
                 assert row[ind] >= 0 and float(row[ind]).is_integer(), (ind, row[ind])
+
+
+def reasons_besides(table: pd.DataFrame, indicators: tuple[str, ...]) -> list[dict]:
+    """Each row's reasons for undefined indicators, leaving out ``indicators``."""
+    rows = [json.loads(r) for r in table["undefined_reasons"]]
+    return [{k: v for k, v in r.items() if k not in indicators} for r in rows]
+
+
+@SETTINGS
+@given(extract=extracts())
+def test_above_size_entry_rate_is_the_entry_rate_an_above_size_source_reads(extract) -> None:
+    firms, links = extract
+    every_firm = sorted_table(firms, links).set_index(KEY)
+    above_size = sorted_table(*above_size_only(firms, links)).set_index(KEY)
+    rows = above_size.index.intersection(every_firm.index)
+    np.testing.assert_allclose(
+        every_firm.loc[rows, "above_size_entry_rate"],
+        above_size.loc[rows, "entry_rate"].where(above_size.loc[rows, "n_enterprises"] > 0),
+        rtol=1e-12,
+        equal_nan=True,
+    )
+    # a cluster-year with no member left has no enterprise above the size either
+    gone = every_firm.index.difference(above_size.index)
+    assert every_firm.loc[gone, "above_size_entry_rate"].isna().all()
 
 
 @pytest.mark.parametrize("factor", [7.3, 1e-3])

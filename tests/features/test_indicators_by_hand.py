@@ -800,6 +800,22 @@ def test_entry_rate(base: pd.DataFrame) -> None:
     assert value(base, "entry_rate") == approx(0.5)
 
 
+@covers("above_size_entry_rate")
+def test_above_size_entry_rate_counts_only_enterprises_of_20_million_cny() -> None:
+    firms = [
+        firm("E1", revenue=5000, founded=YEAR - 13),
+        firm("E2", revenue=3000, founded=YEAR - 1),
+        firm("E3", revenue=100, founded=YEAR - 2),  # young but under the threshold
+        firm("E4", revenue=2000, founded=YEAR - 3),  # at the threshold, not young
+        firm("E5", revenue=2500, founded=YEAR),
+        firm("U1", entity="university", industry="83", revenue=9000, founded=YEAR),
+    ]
+    table = compute(firms)
+    # above the size: E1, E2, E4, E5; founded in the last 3 years among them: E2, E5
+    assert value(table, "above_size_entry_rate") == approx(2 / 4)
+    assert value(table, "entry_rate") == approx(3 / 5)  # every enterprise: E2, E3, E5
+
+
 def growth_firms() -> list[dict]:
     return [
         firm("E1", year=2022, revenue=500, employees=800),
@@ -917,8 +933,9 @@ def test_base_extract_has_every_indicator_defined_except_tail_and_growth(
 ) -> None:
     row = base.loc[("C1", YEAR)]
     missing = {i for i in CATALOGUE.ids if not np.isfinite(row[i])}
-    # 4 enterprises (< 25) for the tail; no 2022 data; no links at all
+    # 4 enterprises (< 25) for the tail; no 2022 data; no links at all; none of 20 million CNY
     assert missing == {
+        "above_size_entry_rate",
         "size_tail_exponent",
         "revenue_growth",
         "employment_growth",

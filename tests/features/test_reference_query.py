@@ -40,7 +40,7 @@ def test_reference_query_gives_the_engines_indicators(extract):
     ids = list(load_catalogue().ids)
     engine = build_features(extract)
     reference = _reference_features()(extract)
-    assert len(ids) == 43 and set(ids) <= set(reference.columns)
+    assert len(ids) == 44 and set(ids) <= set(reference.columns)
     assert engine[["cluster_id", "year"]].equals(reference[["cluster_id", "year"]])
     a, b = engine[ids].to_numpy(float), reference[ids].to_numpy(float)
     assert np.isnan(a).mean() < 0.2  # most indicators are defined, so values are compared

@@ -67,7 +67,12 @@ BASE: dict[str, tuple[float, float]] = {
 
 
 # Indicators derived here from others of the table, so they carry those ones' signal.
-DERIVED = ("digital_mix_share", "tech_transfer_in_link_share", "cooperation_link_share")
+DERIVED = (
+    "digital_mix_share",
+    "tech_transfer_in_link_share",
+    "cooperation_link_share",
+    "above_size_entry_rate",
+)
 
 
 def synthetic_features(
@@ -101,6 +106,8 @@ def synthetic_features(
     features["tech_transfer_in_link_share"] = features["tech_transfer_in_per_firm"] / 4.0
     # co-operation goes with links across industries, the convergence path's
     features["cooperation_link_share"] = features["cross_industry_link_share"] / 2.0
+    # above-size firms enter less often than small ones, with the same signal
+    features["above_size_entry_rate"] = features["entry_rate"] * 0.6
     labels = pd.DataFrame(
         {
             "cluster_id": features["cluster_id"],

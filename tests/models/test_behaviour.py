@@ -55,8 +55,18 @@ DIRECTIONS = [
     ("indigenous", ["n_research_bodies"]),
     ("indigenous", ["invention_patent_share"]),
     ("indigenous", ["entry_rate"]),
+    ("indigenous", ["above_size_entry_rate"]),
     ("indigenous", ["rd_intensity"]),
-    ("indigenous", ["rd_intensity", "n_research_bodies", "entry_rate", "invention_patent_share"]),
+    (
+        "indigenous",
+        [
+            "rd_intensity",
+            "n_research_bodies",
+            "entry_rate",
+            "above_size_entry_rate",
+            "invention_patent_share",
+        ],
+    ),
     ("giant_anchored", ["top1_revenue_share", "top1_to_top2_revenue_ratio"]),
     (
         "giant_anchored",
@@ -102,7 +112,7 @@ def test_the_papers_signals_move_toward_their_path(simulated_model, path, raised
 def test_more_research_by_a_step_raises_indigenous_on_average(simulated_model):
     model, X, codes = simulated_model
     Z = X.copy()
-    for col in ("rd_intensity", "n_research_bodies", "entry_rate"):
+    for col in ("rd_intensity", "n_research_bodies", "entry_rate", "above_size_entry_rate"):
         Z[col] = X[col] + (X[col].quantile(0.75) - X[col].quantile(0.25))
     change = _change(model, X, Z, codes, "indigenous")
     assert change.mean() > 0
