@@ -16,8 +16,8 @@ SELECT
     SUM(CASE WHEN is_enterprise AND rd_expense > 0 THEN revenue ELSE 0 END) AS rd_firm_revenue,
     SUM(CASE WHEN is_enterprise AND employees < 300 THEN 1 ELSE 0 END) AS n_sme,
     SUM(CASE WHEN is_enterprise AND year - founded_year < 3 THEN 1 ELSE 0 END) AS n_entrants,
-    -- above-size enterprises (20 million CNY of revenue, 2,000 in 10k CNY): every source
-    -- lists them
+    -- above-size enterprises (20 million CNY of revenue, 2,000 in 10k CNY), which registries
+    -- and above-size statistics both list (clusterpath.data.recording.ABOVE_SIZE_REVENUE)
     SUM(CASE WHEN is_enterprise AND revenue >= 2000 THEN 1 ELSE 0 END) AS n_above_size,
     SUM(CASE WHEN is_enterprise AND revenue >= 2000 AND year - founded_year < 3 THEN 1 ELSE 0 END)
         AS n_above_size_entrants,

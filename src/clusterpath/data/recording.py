@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 # Above-size industrial enterprises (规模以上工业企业): main-business revenue of at least
-# 20 million CNY a year, i.e. 2,000 in the contract's unit of 10k CNY.
+# 20 million CNY a year, i.e. 2,000 in the contract's unit of 10k CNY. The feature SQL's
+# above_size_entry_rate counts by the same threshold; a property test
+# (tests/features/test_indicator_properties.py) holds the two together.
 ABOVE_SIZE_REVENUE = 2_000.0
 
 
