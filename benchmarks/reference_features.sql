@@ -203,53 +203,34 @@ strength AS (
 top_member AS (
     SELECT cluster_id, year, MAX(member_w) AS top_w FROM strength GROUP BY cluster_id, year
 ),
--- internal links as distinct unordered pairs, and each member's number of partners
+-- internal links as distinct unordered pairs (marked when a supply link joins them), and
+-- each member's number of partners and of supply partners
 pairs AS (
-    SELECT DISTINCT
+    SELECT
         source_cluster AS cluster_id, year,
-        LEAST(source_id, target_id) AS a, GREATEST(source_id, target_id) AS b
+        LEAST(source_id, target_id) AS a, GREATEST(source_id, target_id) AS b,
+        BOOL_OR(link_type = 'supply') AS supply
     FROM ends
     WHERE source_cluster = target_cluster
+    GROUP BY ALL
 ),
 degrees AS (
-    SELECT cluster_id, year, member, COUNT(*) AS degree
+    SELECT
+        cluster_id, year, member, COUNT(*) AS degree,
+        COUNT(*) FILTER (WHERE supply) AS supply_degree
     FROM (
-        SELECT cluster_id, year, a AS member FROM pairs
+        SELECT cluster_id, year, a AS member, supply FROM pairs
         UNION ALL
-        SELECT cluster_id, year, b FROM pairs
+        SELECT cluster_id, year, b, supply FROM pairs
     ) AS sides
     GROUP BY cluster_id, year, member
 ),
 network AS (
-    SELECT cluster_id, year, MAX(degree) AS degree_max, SUM(degree) AS degree_sum
+    SELECT
+        cluster_id, year, MAX(degree) AS degree_max, SUM(degree) AS degree_sum,
+        MAX(supply_degree) / NULLIF(SUM(supply_degree) / 2.0, 0) AS supply_hub_share
     FROM degrees
     GROUP BY cluster_id, year
-),
--- the same for supply links alone: the chain inside the cluster
-supply_pairs AS (
-    SELECT DISTINCT
-        source_cluster AS cluster_id, year,
-        LEAST(source_id, target_id) AS a, GREATEST(source_id, target_id) AS b
-    FROM ends
-    WHERE source_cluster = target_cluster AND link_type = 'supply'
-),
-supply_degrees AS (
-    SELECT cluster_id, year, member, COUNT(*) AS degree
-    FROM (
-        SELECT cluster_id, year, a AS member FROM supply_pairs
-        UNION ALL
-        SELECT cluster_id, year, b FROM supply_pairs
-    ) AS sides
-    GROUP BY cluster_id, year, member
-),
-supply_chain AS (
-    SELECT d.cluster_id, d.year, MAX(d.degree) / MAX(c.n_pairs) AS supply_hub_share
-    FROM supply_degrees AS d
-    JOIN (
-        SELECT cluster_id, year, CAST(COUNT(*) AS DOUBLE) AS n_pairs
-        FROM supply_pairs GROUP BY cluster_id, year
-    ) AS c ON d.cluster_id = c.cluster_id AND d.year = c.year
-    GROUP BY d.cluster_id, d.year
 ),
 -- employment by division, with the totals of its cluster, group, division and year
 division_employment AS (
@@ -321,7 +302,7 @@ SELECT
         (f.n_members * n.degree_max - n.degree_sum) / ((f.n_members - 1.0) * (f.n_members - 2.0))
     END AS degree_centralisation,
     m.top_w / l.w_total AS top_firm_link_share,
-    h.supply_hub_share,
+    n.supply_hub_share,
     l.w_research / l.w_total AS research_link_share,
     f.foreign_revenue / NULLIF(f.revenue, 0) AS foreign_revenue_share,
     f.hq_outside_revenue / NULLIF(f.revenue, 0) AS hq_outside_revenue_share,
@@ -354,7 +335,6 @@ LEFT JOIN entropy AS e ON f.cluster_id = e.cluster_id AND f.year = e.year
 LEFT JOIN division_count AS k ON f.cluster_id = k.cluster_id AND f.year = k.year
 LEFT JOIN top_member AS m ON f.cluster_id = m.cluster_id AND f.year = m.year
 LEFT JOIN network AS n ON f.cluster_id = n.cluster_id AND f.year = n.year
-LEFT JOIN supply_chain AS h ON f.cluster_id = h.cluster_id AND f.year = h.year
 LEFT JOIN quotient AS q ON f.cluster_id = q.cluster_id AND f.year = q.year
 LEFT JOIN variety AS v ON f.cluster_id = v.cluster_id AND f.year = v.year
 LEFT JOIN stats AS p ON f.cluster_id = p.cluster_id AND p.year = f.year - 1

@@ -69,53 +69,36 @@ end_weights AS (
     JOIN type_means AS m ON e.cy = m.cy AND e.type_key = m.type_key
 ),
 edges AS (
-    -- the two ends of an internal link lie in one cluster-year, so the pair alone names it
-    SELECT DISTINCT
+    -- the two ends of an internal link lie in one cluster-year, so the pair alone names it;
+    -- `supply` marks a pair joined by a supply link (the chain inside the cluster)
+    SELECT
         LEAST(source_row, target_row) AS node_a,
-        GREATEST(source_row, target_row) AS node_b
+        GREATEST(source_row, target_row) AS node_b,
+        MAX(CASE WHEN supply THEN 1 ELSE 0 END) AS supply
     FROM link_ends
     WHERE source_cy = target_cy
-),
-supply_edges AS (
-    -- the distinct pairs of members joined by a supply link: the chain inside the cluster
-    SELECT DISTINCT
-        source_cy AS cy,
-        LEAST(source_row, target_row) AS node_a,
-        GREATEST(source_row, target_row) AS node_b
-    FROM link_ends
-    WHERE source_cy = target_cy AND supply
-),
-supply_degrees AS (
-    SELECT cy, node, COUNT(*) AS degree
-    FROM (
-        SELECT cy, node_a AS node FROM supply_edges
-        UNION ALL
-        SELECT cy, node_b AS node FROM supply_edges
-    ) AS supply_ends
-    GROUP BY cy, node
-),
-supply_stats AS (
-    SELECT d.cy, MAX(d.degree) AS supply_degree_max, MAX(p.supply_pairs) AS supply_pairs
-    FROM supply_degrees AS d
-    JOIN (SELECT cy, COUNT(*) AS supply_pairs FROM supply_edges GROUP BY cy) AS p
-        ON d.cy = p.cy
-    GROUP BY d.cy
+    GROUP BY LEAST(source_row, target_row), GREATEST(source_row, target_row)
 ),
 node_stats AS (
     -- a firms row lies in one cluster-year, so the row alone names a node; its strength is
-    -- the sum of w over its ends, its degree the number of distinct internal partners
-    SELECT node, MIN(cy) AS cy, SUM(w) AS node_w, SUM(edge) AS degree
+    -- the sum of w over its ends, its degree the number of distinct internal partners (of
+    -- them, its supply partners)
+    SELECT
+        node, MIN(cy) AS cy, SUM(w) AS node_w, SUM(edge) AS degree,
+        SUM(supply_edge) AS supply_degree
     FROM (
-        SELECT node, cy, w, 0 AS edge FROM end_weights
+        SELECT node, cy, w, 0 AS edge, 0 AS supply_edge FROM end_weights
         UNION ALL
-        SELECT node_a AS node, NULL AS cy, 0.0 AS w, 1 AS edge FROM edges
+        SELECT node_a AS node, NULL AS cy, 0.0 AS w, 1 AS edge, supply AS supply_edge FROM edges
         UNION ALL
-        SELECT node_b AS node, NULL AS cy, 0.0 AS w, 1 AS edge FROM edges
+        SELECT node_b AS node, NULL AS cy, 0.0 AS w, 1 AS edge, supply AS supply_edge FROM edges
     ) AS node_rows
     GROUP BY node
 ),
 cluster_nodes AS (
-    SELECT cy, MAX(node_w) AS top_w, MAX(degree) AS degree_max, SUM(degree) AS degree_sum
+    SELECT
+        cy, MAX(node_w) AS top_w, MAX(degree) AS degree_max, SUM(degree) AS degree_sum,
+        MAX(supply_degree) AS supply_degree_max, SUM(supply_degree) AS supply_degree_sum
     FROM node_stats
     GROUP BY cy
 )
@@ -135,11 +118,10 @@ SELECT
     s.top_w,
     s.degree_max,
     s.degree_sum,
-    u.supply_degree_max,
-    u.supply_pairs
+    s.supply_degree_max,
+    s.supply_degree_sum
 FROM per_cluster AS c
 JOIN cluster_years AS k ON c.cy = k.cy
 JOIN pair_entropy AS e ON c.cy = e.cy
 JOIN divisions_present AS d ON c.cy = d.cy
 JOIN cluster_nodes AS s ON c.cy = s.cy
-LEFT JOIN supply_stats AS u ON c.cy = u.cy

@@ -28,7 +28,8 @@ SELECT
             / ((f.n_members - 1.0) * (f.n_members - 2.0))
     END AS degree_centralisation,
     l.top_w / l.w_total AS top_firm_link_share,
-    CAST(l.supply_degree_max AS DOUBLE) / l.supply_pairs AS supply_hub_share,
+    -- a supply pair adds one to the supply degree of each of its two members
+    2.0 * l.supply_degree_max / NULLIF(l.supply_degree_sum, 0) AS supply_hub_share,
     l.w_research / l.w_total AS research_link_share,
     f.foreign_revenue / NULLIF(f.ent_revenue, 0) AS foreign_revenue_share,
     f.hq_outside_revenue / NULLIF(f.ent_revenue, 0) AS hq_outside_revenue_share,
@@ -75,7 +76,7 @@ SELECT
     CASE WHEN COALESCE(f.rd_firm_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_rd_firms,
     CASE WHEN COALESCE(s.second_revenue, 0) = 0 THEN 1 ELSE 0 END AS cond_no_second_revenue,
     CASE WHEN COALESCE(l.n_divisions, 0) < 2 THEN 1 ELSE 0 END AS cond_one_division,
-    CASE WHEN COALESCE(l.supply_pairs, 0) = 0 THEN 1 ELSE 0 END AS cond_no_internal_supply,
+    CASE WHEN COALESCE(l.supply_degree_sum, 0) = 0 THEN 1 ELSE 0 END AS cond_no_internal_supply,
     CASE WHEN f.n_above_size = 0 THEN 1 ELSE 0 END AS cond_no_above_size
 FROM firm_stats AS f
 LEFT JOIN size_stats AS s ON f.cluster_id = s.cluster_id AND f.year = s.year
