@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterpath.data.recording import ABOVE_SIZE_REVENUE, above_size_only, keep_link_share
+from clusterpath.data.recording import above_size_only, keep_link_share
 
 
 def firms() -> pd.DataFrame:
@@ -37,8 +37,8 @@ def links() -> pd.DataFrame:
 
 def test_above_size_drops_small_enterprises_and_their_links_that_year_only() -> None:
     kept_firms, kept_links = above_size_only(firms(), links())
-    # S is under 2,000 (10k CNY) in 2022 and exactly at it in 2023; U has no revenue but is
-    # not an enterprise
+    # S is under 2,000 (10k CNY: 20 million CNY) in 2022 and exactly at it in 2023; U has no
+    # revenue but is not an enterprise
     assert list(zip(kept_firms.firm_id, kept_firms.year, strict=True)) == [
         ("A", 2022),
         ("U", 2022),
@@ -51,7 +51,6 @@ def test_above_size_drops_small_enterprises_and_their_links_that_year_only() -> 
         ("S", "A", 2023),
         ("A", "U", 2023),
     ]
-    assert ABOVE_SIZE_REVENUE == 2_000.0  # 20 million CNY in the contract's 10k CNY
 
 
 def test_keeping_every_link_keeps_the_table() -> None:
