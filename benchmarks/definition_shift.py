@@ -30,23 +30,20 @@ from pathlib import Path
 import pandas as pd
 from sklearn.metrics import f1_score, recall_score
 
-VERSIONS = ("as_recorded", "half_links", "above_size", "both")
-
 
 def recorded_versions(extract: Path, out: Path, seed: int) -> dict[str, Path]:
-    """The extract, and its three re-recorded copies, as folders under ``out``."""
+    """The extract itself, and its three re-recorded copies as folders under ``out``."""
     from clusterpath.data.recording import above_size_only, keep_link_share
 
     firms = pd.read_parquet(extract / "firms.parquet")
     links = pd.read_parquet(extract / "links.parquet")
     half = keep_link_share(links, 0.5, seed)
     tables = {
-        "as_recorded": (firms, links),
         "half_links": (firms, half),
         "above_size": above_size_only(firms, links),
         "both": above_size_only(firms, half),
     }
-    folders = {}
+    folders = {"as_recorded": extract}
     for name, (version_firms, version_links) in tables.items():
         folder = out / name
         folder.mkdir(parents=True)
