@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -291,3 +292,18 @@ def test_parse_years() -> None:
             parse_years(bad)
     with pytest.raises(ValueError):
         SimulationConfig(years=(2023, 2019))
+
+
+def test_link_ends_are_named_even_when_no_partner_link_was_recorded():
+    from clusterpath.data.simulator.cluster import endpoint_ids
+
+    members = np.array(["F1", "F2"], dtype=object)
+    # a source that kept no link to any outside partner in any year: no partner is named
+    unnamed_pool = np.full(3, -1)
+    ends = np.array([0, 1, 1])
+    no_partners = np.array([], dtype=object)
+    assert endpoint_ids(ends, members, no_partners, unnamed_pool).tolist() == ["F1", "F2", "F2"]
+    # pool member 1 is the one named partner
+    named_pool = np.array([-1, 0, -1])
+    got = endpoint_ids(np.array([0, 3, 1]), members, np.array(["P1"], dtype=object), named_pool)
+    assert got.tolist() == ["F1", "P1", "F2"]

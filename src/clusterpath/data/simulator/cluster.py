@@ -214,6 +214,20 @@ def _link_year(
     return _Year(year, rows, values, linked, p_values, links)
 
 
+def endpoint_ids(
+    ends: np.ndarray, member_ids: np.ndarray, partner_ids: np.ndarray, partner_number: np.ndarray
+) -> np.ndarray:
+    """The ids of link ends: an end below ``len(member_ids)`` is that year's member, one at or
+    above it the pool's partner ``end - len(member_ids)``, named by its ``partner_number``
+    (-1 for pool members never linked). A source may record no partner link in any year."""
+    n = len(member_ids)
+    members = np.concatenate([member_ids, np.full(1, None, dtype=object)])
+    partners = np.concatenate([partner_ids, np.full(1, None, dtype=object)])  # -1 picks None
+    return np.where(
+        ends < n, members[np.minimum(ends, n)], partners[partner_number[np.maximum(ends - n, 0)]]
+    )
+
+
 def _columns(plan, pop, partners, years, div, first_firm, first_partner) -> ClusterColumns:
     """Name every entity and stack the years into contract columns."""
     entity = np.array(ENTITY_TYPES, dtype=object)
@@ -251,13 +265,9 @@ def _columns(plan, pop, partners, years, div, first_firm, first_partner) -> Clus
                 "listed": source["listed"][idx].astype(bool),
             }
             firm_parts.append(frame)
-        n = len(rows)
-        ids = np.concatenate([firm_ids[rows], np.full(1, None, dtype=object)])
-        p_ids = partner_ids[
-            np.maximum(partner_number[np.maximum(np.concatenate([src, tgt]) - n, 0)], 0)
-        ]
-        both = np.concatenate([src, tgt])
-        named = np.where(both < n, ids[np.minimum(both, n)], p_ids)
+        named = endpoint_ids(
+            np.concatenate([src, tgt]), firm_ids[rows], partner_ids, partner_number
+        )
         link_parts.append(
             {
                 "source_id": named[: len(src)],
