@@ -18,9 +18,10 @@ from clusterpath.data.gallery.resolve import ResolvedCluster, ResolvedEntity, ta
 from clusterpath.data.gallery.spec import ClusterSpec
 
 VALUE_LINKS = ("supply", "investment")  # weights are money; the others are counts
-# 10k CNY: one trillion yuan, above China's largest manufacturer (Huawei, 704 bn in 2023); an
-# outside partner is drawn about five times its cluster firm's size and cut there.
-PARTNER_MAX_REVENUE = 1e8
+# 10k CNY: one trillion yuan, above China's largest manufacturer (Huawei, 704 bn in 2023). No
+# drawn firm is larger: an outside partner is drawn about five times its cluster firm's size,
+# and a Pareto tail of exponent one can draw a firm larger than all the others together.
+MAX_REVENUE = 1e8
 
 
 @dataclass(frozen=True)
@@ -123,16 +124,17 @@ def synthetic_firms(
     divisions = _pick(rng, s.divisions, n)
     ownership = _pick(rng, s.ownership, n)
     outside = rng.random(n) < s.hq_outside_share
-    revenue = scale * np.exp(
-        spliced_log_size(
-            n,
-            np.log(s.revenue_median),
-            s.revenue_sigma,
-            rng,
-            tail_z=tail_start(s.revenue_tail_share),
-            alpha=s.revenue_tail_alpha,
-        )
+    log_size = spliced_log_size(
+        n,
+        np.log(s.revenue_median),
+        s.revenue_sigma,
+        rng,
+        tail_z=tail_start(s.revenue_tail_share),
+        alpha=s.revenue_tail_alpha,
     )
+    revenue = scale * np.exp(log_size)
+    if spec.total_revenue is None:  # a documented output bounds the scaled draws; else the cap
+        revenue = np.minimum(revenue, MAX_REVENUE)
     young = np.array(founded) >= spec.years[0] - 5
     firms = []
     for i in range(n):
@@ -236,7 +238,7 @@ def outside_partner(
 ):
     """A firm outside every monitored cluster: a parent, customer or supplier of ``of``, in
     ``of``'s division unless another is given."""
-    revenue = min(float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0)), PARTNER_MAX_REVENUE)
+    revenue = min(float(rng.lognormal(np.log(max(of.revenue, 1.0) * 5), 1.0)), MAX_REVENUE)
     return Entity(
         firm_id=f"{spec.cluster_id}-X{index:04d}",
         cluster_id=None,
