@@ -116,3 +116,36 @@ def test_a_candidate_less_often_right_on_the_gallery_stays_challenger(
         log(0.85, 0.7), "g", X, y, score + 0.05, path_codes, gallery_scores=gallery(0.85, 0.7)
     )
     assert better.alias == "champion"
+
+
+def test_gallery_grades_are_compared_only_on_the_same_gallery(registry, small_model, path_codes):
+    bundle, path, example, X, y, score = small_model
+
+    def log(every: float, fingerprint: str) -> str:
+        with mlflow.start_run(experiment_id=registry):
+            mlflow.log_metrics({"gallery_agreement_clear": 0.8, "gallery_agreement_all": every})
+            mlflow.set_tag("gallery_fingerprint", fingerprint)
+            return log_path_model(bundle, path, example).model_uri
+
+    def promote(every: float, fingerprint: str, held_out: float):
+        grades = {"gallery_agreement_clear": 0.8, "gallery_agreement_all": every}
+        return register_and_promote(
+            log(every, fingerprint),
+            "f",
+            X,
+            y,
+            held_out,
+            path_codes,
+            gallery_scores=grades,
+            gallery_fingerprint=fingerprint,
+        )
+
+    assert promote(0.7, "aaaa", score).alias == "champion"
+    # lower on the same gallery: stays challenger
+    same = promote(0.6, "aaaa", score + 0.05)
+    assert same.alias == "challenger"
+    assert "gallery_agreement_all 0.6000 is below 0.7000" in same.reason
+    # lower on a corrected gallery: the grades are not comparable, held-out decides
+    other = promote(0.6, "bbbb", score + 0.05)
+    assert other.alias == "champion"
+    assert "not compared: champion v1 was graded on another gallery" in other.reason

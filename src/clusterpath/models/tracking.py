@@ -29,6 +29,7 @@ from clusterpath.resources import checkout_root
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+GALLERY_FINGERPRINT = "gallery_fingerprint"  # run tag: which gallery extract graded the run
 
 
 class ProjectRunElsewhere(ValueError):
@@ -213,6 +214,21 @@ def champion_run_metrics(name: str, client: MlflowClient) -> dict[str, float]:
         return {}
 
 
+def graded_elsewhere(name: str, fingerprint: str | None, client: MlflowClient) -> bool:
+    """Whether the champion's gallery grades come from another gallery than ``fingerprint``
+    (the candidate's gallery extract): a corrected gallery makes the logged agreements
+    incomparable. A champion run that recorded no gallery counts as another; no
+    ``fingerprint`` asks nothing (False)."""
+    if not fingerprint:
+        return False
+    try:
+        current = client.get_model_version_by_alias(name, CHAMPION)
+        tags = dict(client.get_run(current.run_id).data.tags) if current.run_id else {}
+    except MlflowException:
+        return False
+    return tags.get(GALLERY_FINGERPRINT) != fingerprint
+
+
 def gallery_shortfall(
     name: str, scores: Mapping[str, float] | None, client: MlflowClient
 ) -> str | None:
@@ -242,6 +258,7 @@ def register_and_promote(
     tags: Mapping[str, str] | None = None,
     shift_score: float | None = None,
     gallery_scores: Mapping[str, float] | None = None,
+    gallery_fingerprint: str | None = None,
 ) -> Promotion:
     """Register the model; it becomes ``champion`` only if it strictly beats the champion.
 
@@ -250,13 +267,21 @@ def register_and_promote(
     the champion in place and makes the new version ``challenger``; so does a shift-test
     macro-F1 (``shift_score``) below the one logged by the champion's training run, and an
     agreement with the expert readings (``gallery_scores``: metric name -> value, graded
-    leave one cluster out) below the champion's logged one.
+    leave one cluster out) below the champion's logged one, when both were graded on the same
+    gallery (``gallery_fingerprint``; the reason says when they were not).
     """
     client = MlflowClient()
     old_version, old_score, problem = champion_score(name, X_holdout, y_holdout, classes, client)
     old_shift = champion_shift_score(name, client) if old_version is not None else None
+    elsewhere = (
+        old_version is not None
+        and gallery_scores is not None
+        and graded_elsewhere(name, gallery_fingerprint, client)
+    )
     worse_gallery = (
-        gallery_shortfall(name, gallery_scores, client) if old_version is not None else None
+        gallery_shortfall(name, gallery_scores, client)
+        if old_version is not None and not elsewhere
+        else None
     )
     version = str(mlflow.register_model(model_uri, name).version)
     if old_version is None:
@@ -286,6 +311,11 @@ def register_and_promote(
         reason = (
             f"held-out macro-F1 {score:.4f} {verdict} champion v{old_version} "
             f"{old_score:.4f} on the same held-out clusters"
+        )
+    if elsewhere:
+        reason += (
+            f"; gallery agreement not compared: champion v{old_version} was graded on "
+            "another gallery"
         )
     client.set_registered_model_alias(name, alias, version)
     for key, value in {**(tags or {}), "promotion": reason}.items():

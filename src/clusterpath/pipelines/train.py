@@ -86,8 +86,9 @@ def prepare(
 
 def prepare_expert(
     folder: Path, features_file: Path | None, config: ModelConfig
-) -> tuple[ExpertRows, pd.DataFrame]:
-    """The expert-labelled rows of a gallery extract (other label sources are left out)."""
+) -> tuple[ExpertRows, pd.DataFrame, str]:
+    """The expert-labelled rows of a gallery extract (other label sources are left out), their
+    label counts and the extract's fingerprint."""
     labels, extract = load_labels(folder)
     labels = labels[labels["source"] == "expert"]
     if labels.empty:
@@ -100,7 +101,11 @@ def prepare_expert(
     data = join_labels(
         features, labels, ids, config.label_weights, cluster_worlds(extract.clusters)
     )
-    return ExpertRows(data, clarity_of(labels, data)), label_counts(labels, data)
+    return (
+        ExpertRows(data, clarity_of(labels, data)),
+        label_counts(labels, data),
+        extract.fingerprint,
+    )
 
 
 def _params(config: ModelConfig, result: TrainingResult, tuned: Mapping[str, float]) -> dict:
@@ -454,9 +459,11 @@ def run_train(
     except ValueError as exc:
         raise ContractError([Problem(str(config_path), str(exc))]) from None
     data, counts, _features, fingerprint = prepare(folder, features_file, config)
-    expert = None
+    expert, gallery_fingerprint = None, ""
     if gallery is not None:
-        expert, expert_counts = prepare_expert(Path(gallery), gallery_features, config)
+        expert, expert_counts, gallery_fingerprint = prepare_expert(
+            Path(gallery), gallery_features, config
+        )
         counts = pd.concat(
             [counts[counts["source"] != "expert"], expert_counts], ignore_index=True
         )
@@ -468,6 +475,7 @@ def run_train(
         "git_commit": tracking.git_commit(),
         "extract_folder": str(folder),
         "gallery_folder": "" if gallery is None else str(gallery),
+        tracking.GALLERY_FINGERPRINT: gallery_fingerprint,
     }
     tuned: dict[str, float] = {}
     with mlflow.start_run(run_name="train") as run:
@@ -520,6 +528,7 @@ def run_train(
                 tags={"run_id": run.info.run_id, **provenance},
                 shift_score=_shift_macro_f1(result),
                 gallery_scores=_gallery_agreement(result),
+                gallery_fingerprint=gallery_fingerprint or None,
             )
             mlflow.set_tags({"registered_version": promotion.version, "alias": promotion.alias})
             colour = "green" if promotion.alias == tracking.CHAMPION else "yellow"
