@@ -130,7 +130,7 @@ def value(table: pd.DataFrame, indicator: str, cluster: str = "C1", year: int = 
 
 
 def approx(expected: float):
-    return pytest.approx(expected, rel=1e-12)
+    return pytest.approx(expected, rel=1e-9)
 
 
 COVERED: set[str] = set()

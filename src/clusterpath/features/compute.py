@@ -33,6 +33,11 @@ VIEW_STAGES = frozenset({"cluster_links"})
 KEY = ["cluster_id", "year"]
 REASONS_COLUMN = "undefined_reasons"
 OVERFLOW = "too large to represent (check the units of its inputs)"
+# DuckDB and Spark add up a group's doubles in the order their threads reach them, so the
+# last bits of a weighted share vary from run to run (up to 1e-14 on the gallery's extract),
+# and a value equal to another in one run differs from it in the next: enough to move
+# LightGBM's bins and give another model. No source is precise to ten digits.
+SIGNIFICANT_DIGITS = 10
 
 
 def stage_sql() -> list[tuple[str, str]]:
@@ -122,6 +127,18 @@ def compute_registered(
     return attach_reasons(raw, catalogue)
 
 
+def round_significant(values: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """Every value rounded to ``digits`` significant digits (zero, NaN and magnitudes beyond
+    1e±200 as they are), so that sums taken in another order give the same indicator."""
+    x = values.to_numpy(dtype="float64", copy=True)
+    magnitude = np.abs(x)
+    # beyond 1e±200 the scale would overflow; no indicator comes near
+    rounded = np.isfinite(x) & (magnitude > 1e-200) & (magnitude < 1e200)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(magnitude[rounded])))
+    x[rounded] = np.round(x[rounded] * scale) / scale
+    return pd.DataFrame(x, index=values.index, columns=values.columns)
+
+
 def attach_reasons(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Keep the catalogue's columns and record, per row, why each missing value is missing."""
     out = raw[KEY + list(catalogue.ids)].copy()
@@ -129,7 +146,7 @@ def attach_reasons(raw: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     # A ratio over a vanishingly small denominator (revenue of 1e-300) overflows to infinity;
     # it is kept as NaN with its reason, never as inf.
     overflowed = np.isinf(values)
-    out[list(catalogue.ids)] = values.mask(overflowed)
+    out[list(catalogue.ids)] = round_significant(values.mask(overflowed), SIGNIFICANT_DIGITS)
     out["year"] = out["year"].astype("int64")
     flags = {c: raw[f"cond_{c}"].to_numpy(dtype=bool) for c in catalogue.conditions}
     reasons: list[dict[str, str]] = [{} for _ in range(len(out))]
