@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from clusterpath.spark.session import (
@@ -76,3 +79,24 @@ def test_quick_compiler_and_no_generated_code_only_for_small_local_inputs(monkey
     on_cluster = session_conf("spark://h:7077", small_input=True)
     assert QUICK_COMPILER not in on_cluster[java]
     assert "spark.sql.codegen.wholeStage" not in on_cluster
+
+
+def test_a_dying_jvm_reported_through_the_root_logger_goes_to_the_spark_log(tmp_path):
+    # py4j calls logging.exception on the root logger when the JVM's answer is lost; the
+    # command must still print one line, so the record lands in the Spark log
+    log = tmp_path / "spark.log"
+    code = (
+        "import logging\n"
+        "from pathlib import Path\n"
+        "from clusterpath.spark.session import root_log_to\n"
+        f"root_log_to(Path({str(log)!r}))\n"
+        "try:\n"
+        "    raise ConnectionError('Answer from Java side is empty')\n"
+        "except ConnectionError:\n"
+        "    logging.exception('Exception while sending command.')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    text = log.read_text(encoding="utf-8")
+    assert "Exception while sending command." in text and "ConnectionError" in text

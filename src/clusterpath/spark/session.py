@@ -376,6 +376,15 @@ def _quiet_python_loggers() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def root_log_to(log: Path | None) -> None:
+    """py4j reports a dying JVM through the root logger (``logging.exception``), which prints
+    a traceback on stderr beside the command's one line; such records go to the Spark log
+    instead. Nothing changes where the root logger already has somewhere to write."""
+    root = logging.getLogger()
+    if log is not None and not root.handlers:
+        root.addHandler(logging.FileHandler(log, encoding="utf-8"))
+
+
 def _worker_environment(master: str) -> None:
     """Workers must run this interpreter (it has pyarrow and the project); stay on loopback."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -405,6 +414,7 @@ def start_session(
     settings = session_conf(master, conf, small_input)
     spark_conf = SparkConf().setMaster(master).setAppName(app_name).setAll(settings.items())
     log, popen = _log_target()
+    root_log_to(log)
     watchdog = None
     try:
         from pyspark.java_gateway import launch_gateway
