@@ -203,15 +203,19 @@ def champion_shift_score(name: str, client: MlflowClient) -> float | None:
     return champion_run_metrics(name, client).get("shift_macro_f1")
 
 
-def champion_run_metrics(name: str, client: MlflowClient) -> dict[str, float]:
-    """The metrics logged by the champion's training run (empty if there is none)."""
+def _champion_run(name: str, client: MlflowClient):
+    """The champion's training run (None without a champion or a run to read)."""
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
-        if not current.run_id:
-            return {}
-        return dict(client.get_run(current.run_id).data.metrics)
+        return client.get_run(current.run_id) if current.run_id else None
     except MlflowException:
-        return {}
+        return None
+
+
+def champion_run_metrics(name: str, client: MlflowClient) -> dict[str, float]:
+    """The metrics logged by the champion's training run (empty if there is none)."""
+    run = _champion_run(name, client)
+    return {} if run is None else dict(run.data.metrics)
 
 
 def graded_elsewhere(name: str, fingerprint: str | None, client: MlflowClient) -> bool:
@@ -221,12 +225,8 @@ def graded_elsewhere(name: str, fingerprint: str | None, client: MlflowClient) -
     ``fingerprint`` asks nothing (False)."""
     if not fingerprint:
         return False
-    try:
-        current = client.get_model_version_by_alias(name, CHAMPION)
-        tags = dict(client.get_run(current.run_id).data.tags) if current.run_id else {}
-    except MlflowException:
-        return False
-    return tags.get(GALLERY_FINGERPRINT) != fingerprint
+    run = _champion_run(name, client)
+    return (None if run is None else run.data.tags.get(GALLERY_FINGERPRINT)) != fingerprint
 
 
 def gallery_shortfall(
