@@ -35,6 +35,7 @@ class SyntheticFirms(_Frozen):
     revenue_tail_share: float = Field(gt=0, lt=0.5)  # the largest firms, in the Pareto tail
     revenue_tail_alpha: float = Field(gt=0)
     revenue_per_employee: float = Field(gt=0)  # 10k CNY
+    young_revenue_factor: float = Field(gt=0, le=1)  # a young firm's draw against an older one's
     rd_active_share: float = Field(ge=0, le=1)
     rd_intensity_median: float = Field(gt=0)
     invention_share: float = Field(ge=0, le=1)

@@ -22,6 +22,9 @@ VALUE_LINKS = ("supply", "investment")  # weights are money; the others are coun
 # drawn firm is larger: an outside partner is drawn about five times its cluster firm's size,
 # and a Pareto tail of exponent one can draw a firm larger than all the others together.
 MAX_REVENUE = 1e8
+# Firms founded this many years or fewer before the first observed year are young: they
+# take the table's young_revenue_factor of their size draw, and only they raise venture money.
+YOUNG_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,10 @@ def synthetic_firms(
         tail_z=tail_start(s.revenue_tail_share),
         alpha=s.revenue_tail_alpha,
     )
-    revenue = scale * np.exp(log_size)
+    young = np.array(founded) >= spec.years[0] - YOUNG_YEARS
+    revenue = scale * np.exp(log_size) * np.where(young, s.young_revenue_factor, 1.0)
     if spec.total_revenue is None:  # a documented output bounds the scaled draws; else the cap
         revenue = np.minimum(revenue, MAX_REVENUE)
-    young = np.array(founded) >= spec.years[0] - 5
     firms = []
     for i in range(n):
         intensity = 0.0

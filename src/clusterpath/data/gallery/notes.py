@@ -120,7 +120,8 @@ def _synthetic(cluster: ResolvedCluster, firms: pd.DataFrame, links: pd.DataFram
         f"({_origin(cluster, 'oldest')}); median revenue {s.revenue_median:,.0f} "
         f"({_origin(cluster, 'revenue_median')}, σ log {s.revenue_sigma:g}, the largest "
         f"{s.revenue_tail_share:.0%} in a Pareto tail of exponent {s.revenue_tail_alpha:g}, "
-        "named enterprises of undocumented revenue among them); "
+        "named enterprises of undocumented revenue among them; firms five years old or "
+        f"younger at {s.young_revenue_factor:g} of their draw); "
         f"{s.rd_active_share:.0%} do R&D ({_origin(cluster, 'rd_active_share')}) at a median "
         f"{s.rd_intensity_median:.1%} of revenue ({_origin(cluster, 'rd_intensity_median')}); "
         f"invention share {s.invention_share:.0%}.",
