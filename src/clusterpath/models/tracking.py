@@ -198,11 +198,6 @@ def champion_score(
     return str(current.version), macro_f1(np.asarray(y, dtype=object), predicted, classes), None
 
 
-def champion_shift_score(name: str, client: MlflowClient) -> float | None:
-    """The shift-test macro-F1 the champion's training run logged (None if it has none)."""
-    return champion_run_metrics(name, client).get("shift_macro_f1")
-
-
 def _champion_run(name: str, client: MlflowClient):
     """The champion's training run (None without a champion or a run to read)."""
     try:
@@ -212,32 +207,25 @@ def _champion_run(name: str, client: MlflowClient):
         return None
 
 
-def champion_run_metrics(name: str, client: MlflowClient) -> dict[str, float]:
-    """The metrics logged by the champion's training run (empty if there is none)."""
-    run = _champion_run(name, client)
-    return {} if run is None else dict(run.data.metrics)
-
-
-def graded_elsewhere(name: str, fingerprint: str | None, client: MlflowClient) -> bool:
-    """Whether the champion's gallery grades come from another gallery than ``fingerprint``
-    (the candidate's gallery extract): a corrected gallery makes the logged agreements
-    incomparable. A champion run that recorded no gallery counts as another; no
+def graded_elsewhere(run, fingerprint: str | None) -> bool:
+    """Whether the champion's training ``run`` graded the gallery on another extract than
+    ``fingerprint`` (the candidate's): a corrected gallery makes the logged agreements
+    incomparable. A run that recorded no gallery, or none at all, counts as another; no
     ``fingerprint`` asks nothing (False)."""
     if not fingerprint:
         return False
-    run = _champion_run(name, client)
     return (None if run is None else run.data.tags.get(GALLERY_FINGERPRINT)) != fingerprint
 
 
 def gallery_shortfall(
-    name: str, scores: Mapping[str, float] | None, client: MlflowClient
+    logged: Mapping[str, float], scores: Mapping[str, float] | None
 ) -> str | None:
-    """Why the candidate's expert agreement is below the champion's, or None if it is not.
+    """Why the candidate's expert agreement is below the champion's (``logged``: the metrics
+    of its training run), or None if it is not.
 
     A champion whose run logged no such metric cannot be compared and does not block; a
     candidate without gallery grades is below a champion that has them.
     """
-    logged = champion_run_metrics(name, client)
     for metric in ("gallery_agreement_clear", "gallery_agreement_all"):
         if metric not in logged:
             continue
@@ -272,17 +260,15 @@ def register_and_promote(
     """
     client = MlflowClient()
     old_version, old_score, problem = champion_score(name, X_holdout, y_holdout, classes, client)
-    old_shift = champion_shift_score(name, client) if old_version is not None else None
+    run = _champion_run(name, client) if old_version is not None else None
+    logged = {} if run is None else dict(run.data.metrics)
+    old_shift = logged.get("shift_macro_f1")
     elsewhere = (
         old_version is not None
         and gallery_scores is not None
-        and graded_elsewhere(name, gallery_fingerprint, client)
+        and graded_elsewhere(run, gallery_fingerprint)
     )
-    worse_gallery = (
-        gallery_shortfall(name, gallery_scores, client)
-        if old_version is not None and not elsewhere
-        else None
-    )
+    worse_gallery = None if elsewhere else gallery_shortfall(logged, gallery_scores)
     version = str(mlflow.register_model(model_uri, name).version)
     if old_version is None:
         alias, reason = CHAMPION, "no champion yet"
